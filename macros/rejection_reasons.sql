@@ -1,0 +1,51 @@
+{#
+    Reasons a row breaks the contract, as stable codes. A row's reasons are
+    one text value, each code preceded by ', ' ('' = none), so that staging
+    and validation can append theirs; `finish_reasons` turns it into the
+    published form 'code_a, code_b' (NULL = accepted).
+#}
+
+{% macro reason_codes(checks, carried='') -%}
+    {%- set pieces = [] -%}
+    {%- if carried -%}
+        {%- do pieces.append(carried) -%}
+    {%- endif -%}
+    {%- for condition, code in checks -%}
+        {%- do pieces.append(
+            "case when " ~ condition ~ " then ', " ~ code ~ "' else '' end") -%}
+    {%- endfor -%}
+    {%- if pieces | length == 0 -%}
+        ''
+    {%- elif pieces | length == 1 -%}
+        {{ pieces[0] }}
+    {%- else -%}
+        {{ dbt.concat(pieces) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- null_<column> and invalid_<column> for every contract column of a table,
+    read from the source definition, so the contract is written once. -#}
+{% macro contract_reasons(table) -%}
+    {%- set checks = [] -%}
+    {%- if execute -%}
+        {%- set source = graph.sources['source.arpu.billing.' ~ table] -%}
+        {%- for column in source.columns.values() -%}
+            {#- Staging names the text of a column to cast `<column>_raw`. -#}
+            {%- set is_text = column.meta.contract_type == 'text' -%}
+            {%- set text = column.name if is_text else column.name ~ '_raw' -%}
+            {%- if column.meta.get('required') -%}
+                {%- do checks.append((text ~ ' is null', 'null_' ~ column.name)) -%}
+            {%- endif -%}
+            {%- if not is_text -%}
+                {%- do checks.append((
+                    'not ' ~ arpu.is_castable(text, column.meta.contract_type),
+                    'invalid_' ~ column.name)) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ arpu.reason_codes(checks) }}
+{%- endmacro %}
+
+{% macro finish_reasons(reasons) -%}
+    nullif(substr({{ reasons }}, 3), '')
+{%- endmacro %}

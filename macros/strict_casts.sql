@@ -1,0 +1,108 @@
+{#
+    The contract's casts (billing-contract.md): a text value casts only when
+    it has the exact form the contract names, whatever an engine's lenient
+    cast would make of it. `is_castable` is true for NULL (NULL is checked
+    separately, with its own reason); `strict_cast` is NULL when the value
+    does not cast.
+#}
+
+{% macro clean_text(column) -%}
+    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
+{%- endmacro %}
+
+{% macro regex_full_match(expression, pattern) %}
+    {{ return(adapter.dispatch('regex_full_match', 'arpu')(expression, pattern)) }}
+{% endmacro %}
+
+{% macro default__regex_full_match(expression, pattern) -%}
+    ({{ expression }} ~ '^({{ pattern }})$')
+{%- endmacro %}
+
+{% macro duckdb__regex_full_match(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__regex_full_match(expression, pattern) -%}
+    ({{ expression }} rlike '^({{ pattern }})$')
+{%- endmacro %}
+
+{%- macro _date_pattern() -%}
+    [0-9]{4}-[0-9]{2}-[0-9]{2}
+{%- endmacro -%}
+
+{#- True when the first 10 characters of a matching value are a real date.
+    Only evaluated behind a CASE on the pattern, so the casts are safe. -#}
+{% macro _is_calendar_date(expression) -%}
+    {%- set y = 'cast(substr(' ~ expression ~ ', 1, 4) as integer)' -%}
+    {%- set m = 'cast(substr(' ~ expression ~ ', 6, 2) as integer)' -%}
+    {%- set d = 'cast(substr(' ~ expression ~ ', 9, 2) as integer)' -%}
+    ({{ y }} >= 1 and {{ m }} between 1 and 12 and {{ d }} >= 1 and {{ d }} <= case
+        when {{ m }} = 2 then case
+            when ({{ y }} % 4 = 0 and {{ y }} % 100 != 0) or {{ y }} % 400 = 0
+                then 29
+            else 28
+        end
+        when {{ m }} in (4, 6, 9, 11) then 30
+        else 31
+    end)
+{%- endmacro %}
+
+{% macro is_castable(expression, contract_type) -%}
+    {%- if contract_type == 'text' -%}
+        true
+    {%- elif contract_type == 'boolean' -%}
+        ({{ expression }} is null or lower({{ expression }}) in ('true', 'false'))
+    {%- elif contract_type == 'integer' -%}
+        ({{ expression }} is null or {{ arpu.regex_full_match(expression, '-?[0-9]{1,18}') }})
+    {%- elif contract_type == 'decimal' -%}
+        {#- Money is held as decimal(28, 6): at most 22 integer digits. -#}
+        ({{ expression }} is null or {{ arpu.regex_full_match(expression, '-?[0-9]{1,22}([.][0-9]+)?') }})
+    {%- elif contract_type == 'date' -%}
+        ({{ expression }} is null or case
+            when {{ arpu.regex_full_match(expression, arpu._date_pattern()) }}
+                then {{ arpu._is_calendar_date(expression) }}
+            else false
+        end)
+    {%- elif contract_type == 'timestamp' -%}
+        ({{ expression }} is null or case
+            when {{ arpu.regex_full_match(expression, arpu._date_pattern()) }}
+                and length({{ expression }}) = 10
+                then {{ arpu._is_calendar_date(expression) }}
+            when {{ arpu.regex_full_match(expression, arpu._date_pattern() ~ '[ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?') }}
+                then {{ arpu._is_calendar_date(expression) }}
+                    and cast(substr({{ expression }}, 12, 2) as integer) < 24
+            else false
+        end)
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("Unknown contract type " ~ contract_type) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro contract_sql_type(contract_type) -%}
+    {%- if contract_type == 'text' -%} {{ dbt.type_string() }}
+    {%- elif contract_type == 'boolean' -%} {{ dbt.type_boolean() }}
+    {%- elif contract_type == 'integer' -%} {{ dbt.type_bigint() }}
+    {%- elif contract_type == 'decimal' -%} {{ arpu.type_money() }}
+    {%- elif contract_type == 'date' -%} date
+    {%- elif contract_type == 'timestamp' -%} {{ dbt.type_timestamp() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro strict_cast(expression, contract_type) -%}
+    {%- if contract_type == 'text' -%}
+        {{ expression }}
+    {%- elif contract_type == 'boolean' -%}
+        case
+            when lower({{ expression }}) = 'true' then true
+            when lower({{ expression }}) = 'false' then false
+        end
+    {%- elif contract_type == 'timestamp' -%}
+        case when {{ arpu.is_castable(expression, contract_type) }}
+            then cast({{ dbt.replace(expression, "'T'", "' '") }} as {{ dbt.type_timestamp() }})
+        end
+    {%- else -%}
+        case when {{ arpu.is_castable(expression, contract_type) }}
+            then cast({{ expression }} as {{ arpu.contract_sql_type(contract_type) }})
+        end
+    {%- endif -%}
+{%- endmacro %}

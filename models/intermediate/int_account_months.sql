@@ -1,0 +1,127 @@
+-- One row per account and month with an MRR contribution: its MRR and gross
+-- MRR rounded to 6 places (metrics.md section 3), its user count (section
+-- 4) and its plan tier (section 8).
+with
+
+revenue as (
+
+    select * from {{ ref('fct_revenue') }}
+    where is_mrr_contribution
+
+),
+
+months as (
+
+    select * from {{ ref('int_reporting_months') }}
+
+),
+
+users as (
+
+    select * from {{ ref('int_users_validated') }}
+    where is_accepted
+
+),
+
+plans as (
+
+    select * from {{ ref('int_plans_validated') }}
+    where is_accepted
+
+),
+
+account_mrr as (
+
+    select
+        account_id,
+        month,
+        -- The rounded value is the one counted, compared and summed.
+        round(sum(mrr_amount), 6) as mrr,
+        round(sum(gross_mrr_amount), 6) as gross_mrr
+    from revenue
+    group by 1, 2
+
+),
+
+plan_mrr as (
+
+    select
+        revenue.account_id,
+        revenue.month,
+        plans.plan_id,
+        plans.tier_rank,
+        coalesce(plans.tier, 'unknown') as plan_tier,
+        sum(revenue.mrr_amount) as plan_mrr
+    from revenue
+    left join plans
+        on revenue.plan_id = plans.plan_id
+    group by 1, 2, 3, 4, 5
+
+),
+
+-- The plan with the largest contribution; ties go to the higher tier_rank
+-- (a missing rank lowest), then to the lower plan_id.
+ranked_plans as (
+
+    select
+        *,
+        row_number() over (
+            partition by account_id, month
+            order by
+                plan_mrr desc,
+                coalesce(tier_rank, -1) desc,
+                case when tier_rank is null then 1 else 0 end asc,
+                plan_id asc
+        ) as plan_order
+    from plan_mrr
+
+),
+
+active_users as (
+
+    select
+        account_mrr.account_id,
+        account_mrr.month,
+        count(users.user_id) as active_users
+    from account_mrr
+    inner join months
+        on account_mrr.month = months.month
+    left join users
+        on
+            account_mrr.account_id = users.account_id
+            and cast(users.created_at as date) <= months.snapshot_date
+            and (
+                users.deactivated_at is null
+                or cast(users.deactivated_at as date) > months.snapshot_date
+            )
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        account_mrr.account_id,
+        account_mrr.month,
+        account_mrr.mrr,
+        account_mrr.gross_mrr,
+        account_mrr.mrr > 0 as is_paying,
+        active_users.active_users,
+        -- An account without active users counts as one user.
+        greatest(active_users.active_users, 1) as user_count,
+        ranked_plans.plan_id as top_plan_id,
+        ranked_plans.plan_tier
+    from account_mrr
+    inner join active_users
+        on
+            account_mrr.account_id = active_users.account_id
+            and account_mrr.month = active_users.month
+    inner join ranked_plans
+        on
+            account_mrr.account_id = ranked_plans.account_id
+            and account_mrr.month = ranked_plans.month
+            and ranked_plans.plan_order = 1
+
+)
+
+select * from final

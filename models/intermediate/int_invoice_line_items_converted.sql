@@ -1,0 +1,84 @@
+-- Accepted lines with their net and gross amounts in the reporting currency
+-- (metrics.md section 1). Every refund restates its line, whatever its date.
+with
+
+line_items as (
+
+    select * from {{ ref('int_invoice_line_items_validated') }}
+    where is_accepted
+
+),
+
+accounts as (
+
+    select * from {{ ref('int_accounts_validated') }}
+    where is_accepted
+
+),
+
+refunds as (
+
+    select * from {{ ref('int_refunds_validated') }}
+    where is_accepted
+
+),
+
+refunds_per_line as (
+
+    select
+        line_item_id,
+        sum(amount) as refunded_amount
+    from refunds
+    group by 1
+
+),
+
+joined as (
+
+    select
+        line_items.*,
+        accounts.is_test as is_test_account,
+        coalesce(refunds_per_line.refunded_amount, 0) as refunded_amount
+    from line_items
+    inner join accounts
+        on line_items.account_id = accounts.account_id
+    left join refunds_per_line
+        on line_items.line_item_id = refunds_per_line.line_item_id
+
+),
+
+final as (
+
+    select
+        line_item_id,
+        invoice_id,
+        account_id,
+        subscription_id,
+        plan_id,
+        charge_type,
+        invoice_status,
+        currency,
+        amount,
+        discount_amount,
+        refunded_amount,
+        rate_to_reporting,
+        cast(
+            (amount - discount_amount - refunded_amount) * rate_to_reporting
+            as {{ type_money_precise() }}
+        ) as net_amount,
+        cast(
+            amount * rate_to_reporting as {{ type_money_precise() }}
+        ) as gross_amount,
+        quantity,
+        is_committed,
+        is_recurring,
+        is_test_account,
+        period_start,
+        period_end,
+        invoice_date,
+        updated_at
+    from joined
+
+)
+
+select * from final

@@ -1,0 +1,78 @@
+-- The lines that count (metrics.md section 1), each recurring one with its
+-- monthly amount (section 2). Read "lines that count" as the accepted lines
+-- of non-test accounts, paid or open, invoiced on or before the as-of date:
+-- void and uncollectible lines carry no revenue and set no month.
+with
+
+line_items as (
+
+    select * from {{ ref('int_invoice_line_items_converted') }}
+
+),
+
+as_of as (
+
+    select as_of_date from {{ ref('int_as_of_date') }}
+
+),
+
+counted as (
+
+    select line_items.*
+    from line_items
+    cross join as_of
+    where
+        not line_items.is_test_account
+        and line_items.invoice_status in ('paid', 'open')
+        and line_items.invoice_date <= as_of.as_of_date
+
+),
+
+normalized as (
+
+    select
+        *,
+        case
+            when period_start is not null
+                then {{ period_months('period_start', 'period_end') }}
+        end as period_months,
+        case
+            when period_start is not null
+                then {{ days_between('period_start', 'period_end') }}
+        end as period_days
+    from counted
+
+),
+
+final as (
+
+    select
+        line_item_id,
+        invoice_id,
+        account_id,
+        subscription_id,
+        plan_id,
+        charge_type,
+        invoice_status,
+        currency,
+        is_recurring,
+        net_amount,
+        gross_amount,
+        period_start,
+        period_end,
+        invoice_date,
+        period_days,
+        period_months,
+        case
+            when is_recurring
+                then cast(net_amount / period_months as {{ type_money_precise() }})
+        end as monthly_amount,
+        case
+            when is_recurring
+                then cast(gross_amount / period_months as {{ type_money_precise() }})
+        end as gross_monthly_amount
+    from normalized
+
+)
+
+select * from final

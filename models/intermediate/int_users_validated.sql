@@ -1,0 +1,57 @@
+with
+
+users as (
+
+    select * from {{ ref('stg_billing__users') }}
+
+),
+
+accepted_accounts as (
+
+    select account_id from {{ ref('int_accounts_validated') }}
+    where is_accepted
+
+),
+
+keyed as (
+
+    select
+        users.*,
+        accepted_accounts.account_id is not null as has_accepted_account,
+        count(*) over (partition by users.user_id) as rows_with_key
+    from users
+    left join accepted_accounts
+        on users.account_id = accepted_accounts.account_id
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ finish_reasons(reason_codes([
+            ('user_id is not null and rows_with_key > 1',
+             'duplicate_user_id'),
+            ('account_id is not null and not has_accepted_account',
+             'unknown_account_id'),
+        ], carried='row_reasons')) }} as rejection_reasons
+    from keyed
+
+),
+
+final as (
+
+    select
+        user_id,
+        account_id,
+        created_at,
+        deactivated_at,
+        created_at_raw,
+        deactivated_at_raw,
+        rejection_reasons,
+        rejection_reasons is null as is_accepted
+    from checked
+
+)
+
+select * from final

@@ -1,0 +1,57 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'accounts') }}
+
+),
+
+cleaned as (
+
+    select
+        {{ clean_text('account_id') }} as account_id,
+        {{ clean_text('account_name') }} as account_name,
+        upper({{ clean_text('country_code') }}) as country_code,
+        lower({{ clean_text('industry') }}) as industry,
+        lower({{ clean_text('acquisition_channel') }}) as acquisition_channel,
+        {{ clean_text('employee_count') }} as employee_count_raw,
+        {{ clean_text('is_test') }} as is_test_raw,
+        {{ clean_text('created_at') }} as created_at_raw
+    from source
+
+),
+
+typed as (
+
+    select
+        ---------- ids
+        account_id,
+
+        ---------- strings
+        account_name,
+        country_code,
+        industry,
+        acquisition_channel,
+
+        ---------- numerics
+        {{ strict_cast('employee_count_raw', 'integer') }} as employee_count,
+
+        ---------- booleans
+        coalesce({{ strict_cast('is_test_raw', 'boolean') }}, false) as is_test,
+
+        ---------- timestamps
+        {{ strict_cast('created_at_raw', 'timestamp') }} as created_at,
+
+        ---------- original text of the cast columns, for the quarantine
+        employee_count_raw,
+        is_test_raw,
+        created_at_raw,
+
+        ---------- contract checks on the row alone
+        {{ contract_reasons('accounts') }} as row_reasons
+
+    from cleaned
+
+)
+
+select * from typed

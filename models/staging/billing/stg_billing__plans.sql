@@ -1,0 +1,45 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'plans') }}
+
+),
+
+cleaned as (
+
+    select
+        {{ clean_text('plan_id') }} as plan_id,
+        {{ clean_text('plan_name') }} as plan_name,
+        lower({{ clean_text('tier') }}) as tier,
+        lower({{ clean_text('pricing_model') }}) as pricing_model,
+        {{ clean_text('tier_rank') }} as tier_rank_raw
+    from source
+
+),
+
+typed as (
+
+    select
+        ---------- ids
+        plan_id,
+
+        ---------- strings
+        plan_name,
+        tier,
+        pricing_model,
+
+        ---------- numerics
+        {{ strict_cast('tier_rank_raw', 'integer') }} as tier_rank,
+
+        ---------- original text of the cast columns, for the quarantine
+        tier_rank_raw,
+
+        ---------- contract checks on the row alone
+        {{ contract_reasons('plans') }} as row_reasons
+
+    from cleaned
+
+)
+
+select * from typed
