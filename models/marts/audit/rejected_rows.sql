@@ -1,0 +1,125 @@
+-- Every rejected input row of every contract table, named by its table and
+-- key, with its reasons (billing-contract.md, "Bad input").
+with
+
+accounts as (
+
+    select * from {{ ref('int_accounts_validated') }}
+    where not is_accepted
+
+),
+
+plans as (
+
+    select * from {{ ref('int_plans_validated') }}
+    where not is_accepted
+
+),
+
+subscriptions as (
+
+    select * from {{ ref('int_subscriptions_validated') }}
+    where not is_accepted
+
+),
+
+users as (
+
+    select * from {{ ref('int_users_validated') }}
+    where not is_accepted
+
+),
+
+line_items as (
+
+    select * from {{ ref('int_invoice_line_items_validated') }}
+    where not is_accepted
+
+),
+
+refunds as (
+
+    select * from {{ ref('int_refunds_validated') }}
+    where not is_accepted
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_validated') }}
+    where not is_accepted
+
+),
+
+spend as (
+
+    select * from {{ ref('int_acquisition_spend_validated') }}
+    where not is_accepted
+
+),
+
+unioned as (
+
+    select
+        'accounts' as source_table,
+        account_id as row_key,
+        rejection_reasons
+    from accounts
+    union all
+    select
+        'plans' as source_table,
+        plan_id as row_key,
+        rejection_reasons
+    from plans
+    union all
+    select
+        'subscriptions' as source_table,
+        subscription_id as row_key,
+        rejection_reasons
+    from subscriptions
+    union all
+    select
+        'users' as source_table,
+        user_id as row_key,
+        rejection_reasons
+    from users
+    union all
+    select
+        'invoice_line_items' as source_table,
+        line_item_id as row_key,
+        rejection_reasons
+    from line_items
+    union all
+    select
+        'refunds' as source_table,
+        refund_id as row_key,
+        rejection_reasons
+    from refunds
+    union all
+    select
+        'fx_rates' as source_table,
+        {{ dbt.concat(["coalesce(currency, '')", "' '",
+                       "coalesce(rate_date_raw, '')"]) }} as row_key,
+        rejection_reasons
+    from fx_rates
+    union all
+    select
+        'acquisition_spend' as source_table,
+        {{ dbt.concat(["coalesce(spend_month_raw, '')", "' '",
+                       "coalesce(acquisition_channel, '')"]) }} as row_key,
+        rejection_reasons
+    from spend
+
+),
+
+final as (
+
+    select
+        source_table,
+        row_key,
+        rejection_reasons
+    from unioned
+
+)
+
+select * from final

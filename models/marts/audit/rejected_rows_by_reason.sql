@@ -1,0 +1,42 @@
+-- One row per rejected row and reason: rejected_rows with its reason list
+-- split, for counting rejections by reason.
+with
+
+rejected as (
+
+    select * from {{ ref('rejected_rows') }}
+
+),
+
+-- A row fails at most a few dozen checks; 64 positions is ample.
+positions as (
+
+    {{ dbt.generate_series(64) }}
+
+),
+
+split as (
+
+    select
+        rejected.source_table,
+        rejected.row_key,
+        trim({{ dbt.split_part(
+            'rejected.rejection_reasons', "','",
+            'positions.generated_number') }}) as rejection_reason
+    from rejected
+    cross join positions
+
+),
+
+final as (
+
+    select
+        source_table,
+        row_key,
+        rejection_reason
+    from split
+    where rejection_reason is not null and rejection_reason != ''
+
+)
+
+select * from final

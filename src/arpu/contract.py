@@ -1,0 +1,121 @@
+"""The input contract as the dbt sources declare it, and the checks that
+must pass before dbt runs: every required file and column is there and
+every file reads. Row-level problems are dbt's job (the quarantine)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+SOURCES_FILE = Path("models/staging/billing/_billing__sources.yml")
+
+
+class InputError(Exception):
+    """The input cannot be built: a missing file or column, an unreadable file."""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    required: bool
+    columns: tuple[str, ...]
+    required_columns: tuple[str, ...]
+
+
+def load_contract(project_dir: Path) -> list[Table]:
+    document = yaml.safe_load((project_dir / SOURCES_FILE).read_text())
+    (source,) = [s for s in document["sources"] if s["name"] == "billing"]
+    tables = []
+    for table in source["tables"]:
+        columns = table["columns"]
+        tables.append(
+            Table(
+                name=table["name"],
+                required=bool(table.get("meta", {}).get("required")),
+                columns=tuple(c["name"] for c in columns),
+                required_columns=tuple(
+                    c["name"] for c in columns if c.get("meta", {}).get("required")
+                ),
+            )
+        )
+    return tables
+
+
+def find_file(data_dir: Path, table: str) -> Path | None:
+    found = [p for p in (data_dir / f"{table}.csv", data_dir / f"{table}.parquet") if p.is_file()]
+    if len(found) > 1:
+        raise InputError(
+            f"{found[0]} and {found[1]} both exist: keep one file per table."
+        )
+    return found[0] if found else None
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header of a CSV file, after reading every row: a ragged row or
+    bytes that are not UTF-8 stop the run here, named by line, instead of
+    as a reader error deep inside dbt."""
+    header: list[str] = []
+    line = 0
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle, strict=True)
+            for row in reader:
+                line = reader.line_num
+                if not header:
+                    header = row
+                elif row and len(row) != len(header):
+                    raise InputError(
+                        f"{path}, line {line}: {len(row)} fields where the header "
+                        f"has {len(header)}."
+                    )
+    except UnicodeDecodeError:
+        raise InputError(f"{path}, line {line + 1}: not UTF-8 text.") from None
+    except csv.Error as error:
+        raise InputError(f"{path}, line {line + 1}: unreadable CSV ({error}).") from None
+    if not header:
+        raise InputError(f"{path}: empty file, expected a header row.")
+    return header
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    import duckdb
+
+    try:
+        relation = duckdb.sql(f"select * from read_parquet('{_sql_text(str(path))}') limit 0")
+    except duckdb.Error as error:
+        raise InputError(f"{path}: not a readable Parquet file ({error}).") from None
+    return list(relation.columns)
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def check_inputs(project_dir: Path, data_dir: Path) -> dict[str, Path | None]:
+    """Every required table has one file with every required column.
+
+    Returns the file found for each table (None for an absent optional one).
+    """
+    if not data_dir.is_dir():
+        raise InputError(f"Data folder {data_dir} does not exist or is not a folder.")
+    files: dict[str, Path | None] = {}
+    for table in load_contract(project_dir):
+        path = find_file(data_dir, table.name)
+        if path is None:
+            if table.required:
+                raise InputError(
+                    f"Required table '{table.name}' is missing: expected "
+                    f"{data_dir / (table.name + '.csv')} or {data_dir / (table.name + '.parquet')}."
+                )
+            files[table.name] = None
+            continue
+        header = _csv_header(path) if path.suffix == ".csv" else _parquet_columns(path)
+        present = set(header)
+        for column in table.required_columns:
+            if column not in present:
+                raise InputError(f"{path}: required column '{column}' is missing.")
+        files[table.name] = path
+    return files

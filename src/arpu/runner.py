@@ -1,0 +1,167 @@
+"""Running the dbt project through dbt's Python API, one invocation at a
+time, with a progress line per node."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TextIO
+
+STATUS_LABELS = {
+    "success": "OK",
+    "pass": "PASS",
+    "warn": "WARN",
+    "error": "ERROR",
+    "fail": "FAIL",
+    "skipped": "SKIP",
+    "no-op": "NO-OP",
+}
+
+
+def project_dir() -> Path:
+    """The dbt project: ARPU_PROJECT_DIR, else the checkout this package sits in."""
+    configured = os.environ.get("ARPU_PROJECT_DIR")
+    candidates = [Path(configured)] if configured else list(Path(__file__).resolve().parents)
+    for candidate in candidates:
+        if (candidate / "dbt_project.yml").is_file():
+            return candidate
+    raise RuntimeError(
+        "Cannot find the dbt project (dbt_project.yml). Install arpu from a checkout "
+        "(pip install -e .) or set ARPU_PROJECT_DIR."
+    )
+
+
+@dataclass
+class Failure:
+    name: str
+    status: str
+    message: str
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    failures: list[Failure] = field(default_factory=list)
+    error: str | None = None
+
+
+class Progress:
+    """Prints one line per finished node: `[ 12/45] OK     model  fct_revenue`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.total = 0
+        self.done = 0
+
+    def __call__(self, event) -> None:  # dbt EventMsg
+        name = event.info.name
+        if name == "LogStartLine":
+            self.total = max(self.total, event.data.total)
+        elif name == "NodeFinished":
+            info = event.data.node_info
+            if info.resource_type == "operation":
+                return
+            self.done += 1
+            label = STATUS_LABELS.get(info.node_status, info.node_status.upper())
+            width = len(str(max(self.total, self.done)))
+            self.stream.write(
+                f"  [{self.done:>{width}}/{max(self.total, self.done)}] {label:<6} "
+                f"{info.resource_type:<6} {info.node_name}\n"
+            )
+            self.stream.flush()
+
+
+def run_dbt(
+    command: list[str],
+    *,
+    database: Path,
+    variables: dict[str, str],
+    progress: Callable | None = None,
+) -> DbtOutcome:
+    """Invoke dbt on the project, writing to `database`, in a child process.
+
+    dbt-duckdb keeps its DuckDB handle open for the life of the process; a
+    child that exits is the one way to know the file is closed and fully
+    checkpointed before it is published.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_invoke_in_child, args=(sender, command, database, variables, progress)
+    )
+    child.start()
+    sender.close()
+    try:
+        outcome = receiver.recv()
+    except EOFError:
+        outcome = DbtOutcome(success=False, error="dbt stopped without a result.")
+    child.join()
+    if child.exitcode != 0 and outcome.success:
+        outcome = DbtOutcome(success=False, error=f"dbt exited with code {child.exitcode}.")
+    return outcome
+
+
+def _invoke_in_child(sender, command, database, variables, progress) -> None:
+    try:
+        outcome = _invoke(command, database=database, variables=variables, progress=progress)
+    except BaseException as error:  # report, never hang the parent
+        outcome = DbtOutcome(success=False, error=f"{type(error).__name__}: {error}")
+    sender.send(outcome)
+    sender.close()
+
+
+def _invoke(
+    command: list[str],
+    *,
+    database: Path,
+    variables: dict[str, str],
+    progress: Callable | None,
+) -> DbtOutcome:
+    from dbt.cli.main import dbtRunner
+
+    project = project_dir()
+    with tempfile.TemporaryDirectory(prefix="arpu-profiles-") as profiles_dir:
+        shutil.copy(project / "profiles.example.yml", Path(profiles_dir) / "profiles.yml")
+        # Only this child's environment: the profile reads the path from it.
+        os.environ["ARPU_DUCKDB_PATH"] = str(database)
+        args = [
+            *command,
+            "--project-dir", str(project),
+            "--profiles-dir", profiles_dir,
+            "--target", "duckdb",
+            "--vars", json.dumps(variables),
+            "--log-level", "none",
+            "--log-level-file", "info",
+            "--log-path", str(project / "logs"),
+        ]
+        runner = dbtRunner(callbacks=[progress] if progress else [])
+        result = runner.invoke(args)
+    if result.exception is not None:
+        return DbtOutcome(success=False, error=_first_lines(str(result.exception)))
+    failures = []
+    for node_result in getattr(result.result, "results", []) or []:
+        status = str(node_result.status)
+        if status in ("error", "fail"):
+            failures.append(
+                Failure(
+                    name=node_result.node.name,
+                    status=status,
+                    message=_first_lines(node_result.message or ""),
+                )
+            )
+    return DbtOutcome(success=bool(result.success), failures=failures)
+
+
+def _first_lines(text: str, count: int = 6) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(lines[:count])
+
+
+def stderr_progress() -> Progress:
+    return Progress(sys.stderr)
