@@ -1,0 +1,79 @@
+"""Shared helpers: write contract files from Python rows, build them with
+the `arpu` command into a temporary DuckDB file, and read tables back."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from arpu.contract import load_contract  # noqa: E402
+
+CONTRACT = {table.name: table.columns for table in load_contract(ROOT)}
+
+
+def write_tables(folder: Path, tables: dict[str, list[dict]]) -> Path:
+    """Write each table as <name>.csv with the contract's columns; keys a
+    row leaves out are empty (NULL)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        with (folder / f"{name}.csv").open("w", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(CONTRACT[name])
+            for row in rows:
+                unknown = set(row) - set(CONTRACT[name])
+                assert not unknown, f"{name}: not contract columns {unknown}"
+                writer.writerow(["" if row.get(c) is None else row[c] for c in CONTRACT[name]])
+    return folder
+
+
+@dataclass
+class Build:
+    returncode: int
+    stdout: str
+    stderr: str
+    database: Path
+
+    def rows(self, sql: str) -> list[tuple]:
+        connection = duckdb.connect(str(self.database), read_only=True)
+        try:
+            return connection.execute(sql).fetchall()
+        finally:
+            connection.close()
+
+    def dicts(self, sql: str) -> list[dict]:
+        connection = duckdb.connect(str(self.database), read_only=True)
+        try:
+            cursor = connection.execute(sql)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+        finally:
+            connection.close()
+
+
+def run_build(data: Path, database: Path, *extra: str) -> Build:
+    command = [sys.executable, "-m", "arpu.cli", "build", "--data", str(data),
+               "--database", str(database), *extra]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    return Build(done.returncode, done.stdout, done.stderr, database)
+
+
+def build_ok(data: Path, database: Path, *extra: str) -> Build:
+    build = run_build(data, database, *extra)
+    assert build.returncode == 0, f"build failed:\n{build.stdout}\n{build.stderr}"
+    return build
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
