@@ -41,7 +41,7 @@ candidates as (
     inner join rates
         on
             needed.currency = rates.currency
-            and rates.rate_date <= needed.invoice_date
+            and needed.invoice_date >= rates.rate_date
 
 ),
 

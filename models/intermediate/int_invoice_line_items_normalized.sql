@@ -65,11 +65,15 @@ final as (
         period_months,
         case
             when is_recurring
-                then cast(net_amount / period_months as {{ type_money_precise() }})
+                then cast(
+                    net_amount / period_months as {{ type_money_precise() }}
+                )
         end as monthly_amount,
         case
             when is_recurring
-                then cast(gross_amount / period_months as {{ type_money_precise() }})
+                then cast(
+                    gross_amount / period_months as {{ type_money_precise() }}
+                )
         end as gross_monthly_amount
     from normalized
 

@@ -18,7 +18,9 @@ keyed as (
     select
         subscriptions.*,
         accepted_accounts.account_id is not null as has_accepted_account,
-        count(*) over (partition by subscriptions.subscription_id) as rows_with_key
+        count(*) over (
+            partition by subscriptions.subscription_id
+        ) as rows_with_key
     from subscriptions
     left join accepted_accounts
         on subscriptions.account_id = accepted_accounts.account_id

@@ -122,8 +122,8 @@ final as (
 
     select
         month,
-        paying_accounts,
-        paying_users,
+        cast(paying_accounts as {{ dbt.type_bigint() }}) as paying_accounts,
+        cast(paying_users as {{ dbt.type_bigint() }}) as paying_users,
         mrr,
         12 * mrr as arr,
         arpa,
@@ -131,7 +131,7 @@ final as (
         arpu,
         12 * arpu as annual_arpu,
         arpa_period_avg,
-        new_accounts,
+        cast(new_accounts as {{ dbt.type_bigint() }}) as new_accounts,
         new_arpa,
         new_arpu,
         gross_mrr,
@@ -140,16 +140,16 @@ final as (
         total_arpa,
         arpa_stddev,
         arpa_stddev / arpa as arpa_cv,
-        arpa_p25,
-        arpa_median,
-        arpa_p75,
-        arpa_p90,
+        cast(arpa_p25 as {{ type_double() }}) as arpa_p25,
+        cast(arpa_median as {{ type_double() }}) as arpa_median,
+        cast(arpa_p75 as {{ type_double() }}) as arpa_p75,
+        cast(arpa_p90 as {{ type_double() }}) as arpa_p90,
         arpa_mom_change,
         arpu_mom_change,
         t12m_revenue,
         case
             when month_number >= 12
-                then t12m_revenue / nullif(trailing_avg_paying_accounts, 0)
+                then {{ safe_ratio('t12m_revenue', 'trailing_avg_paying_accounts') }}
         end as t12m_revenue_per_account
     from changes
 

@@ -5,7 +5,11 @@ with
 
 line_items as (
 
-    select * from {{ ref('int_invoice_line_items_normalized') }}
+    select
+        *,
+        coalesce(period_start, invoice_date) as covered_from,
+        coalesce(period_end, invoice_date) as covered_to
+    from {{ ref('int_invoice_line_items_normalized') }}
     -- Tax sets the months reported but is never revenue.
     where charge_type != 'tax'
 
@@ -28,9 +32,8 @@ line_months as (
     from line_items
     inner join months
         on
-            months.month <= coalesce(line_items.period_end, line_items.invoice_date)
-            and months.month_end
-            >= coalesce(line_items.period_start, line_items.invoice_date)
+            line_items.covered_from <= months.month_end
+            and line_items.covered_to >= months.month
 
 ),
 

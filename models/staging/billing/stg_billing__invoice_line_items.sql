@@ -72,8 +72,10 @@ typed as (
         ---------- timestamps
         coalesce(
             {{ strict_cast('updated_at_raw', 'timestamp') }},
-            cast({{ strict_cast('invoice_date_raw', 'date') }}
-                as {{ dbt.type_timestamp() }})
+            cast(
+                {{ strict_cast('invoice_date_raw', 'date') }}
+                as {{ dbt.type_timestamp() }}
+            )
         ) as updated_at,
 
         ---------- original text of the cast columns, for the quarantine
