@@ -53,10 +53,20 @@ def find_file(data_dir: Path, table: str) -> Path | None:
     return found[0] if found else None
 
 
+def _check_utf8(path: Path) -> None:
+    with path.open("rb") as handle:
+        for line, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{path}, line {line}: not UTF-8 text.") from None
+
+
 def _csv_header(path: Path) -> list[str]:
     """The header of a CSV file, after reading every row: a ragged row or
     bytes that are not UTF-8 stop the run here, named by line, instead of
     as a reader error deep inside dbt."""
+    _check_utf8(path)
     header: list[str] = []
     line = 0
     try:
@@ -71,8 +81,6 @@ def _csv_header(path: Path) -> list[str]:
                         f"{path}, line {line}: {len(row)} fields where the header "
                         f"has {len(header)}."
                     )
-    except UnicodeDecodeError:
-        raise InputError(f"{path}, line {line + 1}: not UTF-8 text.") from None
     except csv.Error as error:
         raise InputError(f"{path}, line {line + 1}: unreadable CSV ({error}).") from None
     if not header:

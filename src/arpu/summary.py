@@ -31,6 +31,7 @@ def summarize(database: Path) -> str:
             """
         ).fetchone()
         months = connection.execute("select count(*) from main.mart_arpu_monthly").fetchone()[0]
+        rejected_rows = connection.execute("select count(*) from main.rejected_rows").fetchone()[0]
         rejected = connection.execute(
             """
             select source_table, rejection_reason, count(*)
@@ -48,7 +49,8 @@ def summarize(database: Path) -> str:
     else:
         month, accounts, users, mrr, arpa, arpu, new_accounts = row
         lines += [
-            f"As of {as_of[0]} ({months} months reported), month {month:%Y-%m}:",
+            f"As of {as_of[0]} ({months} month{'s' if months != 1 else ''} reported), "
+            f"month {month:%Y-%m}:",
             f"  paying accounts  {accounts:>14,}   (new: {new_accounts:,})",
             f"  paying users     {users:>14,}",
             f"  MRR              {_money(mrr):>14}",
@@ -56,8 +58,10 @@ def summarize(database: Path) -> str:
             f"  ARPU             {_ratio(arpu):>14}",
         ]
     if rejected:
-        total = sum(count for _, _, count in rejected)
-        lines.append(f"Warning: {total:,} input rows rejected (see the rejected_* tables):")
+        lines.append(
+            f"Warning: {rejected_rows:,} input rows rejected and left out of every metric "
+            "(tables rejected_rows, rejected_invoice_line_items). Rows by reason:"
+        )
         for table, reason, count in rejected:
             lines.append(f"  {table:<20} {reason:<36} {count:>8,}")
     return "\n".join(lines)
