@@ -88,7 +88,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro strict_cast(expression, contract_type) -%}
+{#- sql_type overrides the contract type's default SQL type (FX rates keep
+    more decimal places than money). -#}
+{% macro strict_cast(expression, contract_type, sql_type=none) -%}
     {%- if contract_type == 'text' -%}
         {{ expression }}
     {%- elif contract_type == 'boolean' -%}
@@ -102,7 +104,7 @@
         end
     {%- else -%}
         case when {{ arpu.is_castable(expression, contract_type) }}
-            then cast({{ expression }} as {{ arpu.contract_sql_type(contract_type) }})
+            then cast({{ expression }} as {{ sql_type or arpu.contract_sql_type(contract_type) }})
         end
     {%- endif -%}
 {%- endmacro %}

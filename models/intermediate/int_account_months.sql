@@ -48,7 +48,9 @@ plan_mrr as (
     select
         revenue.account_id,
         revenue.month,
-        plans.plan_id,
+        -- Per plan id of the lines: each unknown plan is a plan of its own,
+        -- lines without a plan one group; both have tier unknown.
+        revenue.plan_id,
         plans.tier_rank,
         coalesce(plans.tier, 'unknown') as plan_tier,
         sum(revenue.mrr_amount) as plan_mrr
@@ -69,9 +71,9 @@ ranked_plans as (
             partition by account_id, month
             order by
                 plan_mrr desc,
-                coalesce(tier_rank, -1) desc,
                 case when tier_rank is null then 1 else 0 end asc,
-                plan_id asc
+                tier_rank desc,
+                plan_id asc nulls last
         ) as plan_order
     from plan_mrr
 

@@ -13,7 +13,7 @@ foreign_rates as (
     select * from fx_rates
     where
         currency is null
-        or currency != '{{ var("reporting_currency") }}'
+        or currency != '{{ var("reporting_currency") | upper }}'
 
 ),
 

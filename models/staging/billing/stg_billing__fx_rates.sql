@@ -23,10 +23,8 @@ typed as (
         currency,
 
         ---------- numerics
-        cast(
-            {{ strict_cast('rate_to_reporting_raw', 'decimal') }}
-            as {{ type_rate() }}
-        ) as rate_to_reporting,
+        {{ strict_cast('rate_to_reporting_raw', 'decimal', type_rate()) }}
+            as rate_to_reporting,
 
         ---------- dates
         {{ strict_cast('rate_date_raw', 'date') }} as rate_date,
@@ -37,7 +35,8 @@ typed as (
 
         ---------- contract checks on the row alone
         {{ reason_codes(
-            [(strict_cast('rate_to_reporting_raw', 'decimal') ~ ' <= 0',
+            [(strict_cast('rate_to_reporting_raw', 'decimal', type_rate())
+              ~ ' <= 0',
               'non_positive_rate')],
             carried=contract_reasons('fx_rates')) }} as row_reasons
 

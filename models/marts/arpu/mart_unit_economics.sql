@@ -1,0 +1,107 @@
+-- Churn, LTV, CAC and payback per month (docs/metrics.md section 11).
+-- gross_margin is the dbt var of that name (default 0.8).
+with
+
+monthly as (
+
+    select * from {{ ref('mart_arpu_monthly') }}
+
+),
+
+movements as (
+
+    select * from {{ ref('mart_mrr_movements') }}
+
+),
+
+spend as (
+
+    select * from {{ ref('int_acquisition_spend_validated') }}
+    where is_accepted
+
+),
+
+spend_per_month as (
+
+    select
+        spend_month as month,
+        sum(amount) as acquisition_spend
+    from spend
+    group by 1
+
+),
+
+joined as (
+
+    select
+        monthly.month,
+        monthly.paying_accounts,
+        monthly.arpa,
+        monthly.new_accounts,
+        monthly.new_arpa,
+        movements.churned_accounts,
+        coalesce(spend_per_month.acquisition_spend, 0) as acquisition_spend,
+        -- Months before the first reported one count 0 paying accounts.
+        coalesce(
+            lag(monthly.paying_accounts) over (order by monthly.month), 0
+        ) as previous_paying_accounts,
+        sum(movements.churned_accounts) over (
+            order by monthly.month rows between 11 preceding and current row
+        ) as churned_accounts_12m,
+        coalesce(sum(monthly.paying_accounts) over (
+            order by monthly.month rows between 12 preceding and 1 preceding
+        ), 0) as paying_accounts_12m
+    from monthly
+    inner join movements
+        on monthly.month = movements.month
+    left join spend_per_month
+        on monthly.month = spend_per_month.month
+
+),
+
+rates as (
+
+    select
+        *,
+        {{ safe_ratio('churned_accounts', 'previous_paying_accounts') }}
+            as logo_churn_rate,
+        {{ safe_ratio('churned_accounts_12m', 'paying_accounts_12m') }}
+            as churn_rate_12m,
+        {{ safe_ratio('acquisition_spend', 'new_accounts') }} as cac
+    from joined
+
+),
+
+valued as (
+
+    select
+        *,
+        arpa * {{ var('gross_margin') }} / nullif(churn_rate_12m, 0) as ltv,
+        cac / nullif(new_arpa * {{ var('gross_margin') }}, 0)
+            as cac_payback_months
+    from rates
+
+),
+
+final as (
+
+    select
+        month,
+        cast(paying_accounts as {{ dbt.type_bigint() }}) as paying_accounts,
+        arpa,
+        cast(new_accounts as {{ dbt.type_bigint() }}) as new_accounts,
+        new_arpa,
+        cast(churned_accounts as {{ dbt.type_bigint() }}) as churned_accounts,
+        logo_churn_rate,
+        churn_rate_12m,
+        cast({{ var('gross_margin') }} as {{ type_double() }}) as gross_margin,
+        ltv,
+        acquisition_spend,
+        cac,
+        cac_payback_months,
+        ltv / nullif(cac, 0) as ltv_to_cac
+    from valued
+
+)
+
+select * from final
