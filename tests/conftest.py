@@ -4,6 +4,7 @@ the `arpu` command into a temporary DuckDB file, and read tables back."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -34,6 +35,31 @@ def write_tables(folder: Path, tables: dict[str, list[dict]]) -> Path:
                 assert not unknown, f"{name}: not contract columns {unknown}"
                 writer.writerow(["" if row.get(c) is None else row[c] for c in CONTRACT[name]])
     return folder
+
+
+def span(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
+    """(year, month) pairs from first to last, inclusive."""
+    (year, month), months = first, []
+    while (year, month) <= last:
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def monthly_lines(account, amount, months, discount=None, plan=None, suffix=""):
+    """One paid recurring line per (year, month): [1st, 1st of next month)."""
+    rows = []
+    for year, month in months:
+        start = dt.date(year, month, 1)
+        end = dt.date(year + (month == 12), month % 12 + 1, 1)
+        rows.append({
+            "line_item_id": f"{account}_{start:%Y%m}{suffix}",
+            "invoice_id": f"i_{account}_{start:%Y%m}", "account_id": account,
+            "plan_id": plan, "charge_type": "recurring", "amount": amount,
+            "discount_amount": discount, "currency": "USD", "period_start": str(start),
+            "period_end": str(end), "invoice_date": str(start), "invoice_status": "paid",
+        })
+    return rows
 
 
 @dataclass

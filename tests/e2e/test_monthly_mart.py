@@ -11,31 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import build_ok, write_tables
+from conftest import build_ok, monthly_lines, span, write_tables
 
 D = Decimal
-
-
-def monthly_lines(account, amount, months, discount=None):
-    rows = []
-    for year, month in months:
-        start = dt.date(year, month, 1)
-        end = dt.date(year + (month == 12), month % 12 + 1, 1)
-        rows.append({
-            "line_item_id": f"{account}_{start:%Y%m}", "invoice_id": f"i_{account}_{start:%Y%m}",
-            "account_id": account, "charge_type": "recurring", "amount": amount,
-            "discount_amount": discount, "currency": "USD", "period_start": str(start),
-            "period_end": str(end), "invoice_date": str(start), "invoice_status": "paid",
-        })
-    return rows
-
-
-def span(first, last):
-    (y, m), out = first, []
-    while (y, m) <= last:
-        out.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 # A: 100 a month, Jan-May 2024, then Jul 2024-Jan 2025 (2 users).

@@ -121,7 +121,8 @@ blended as (
     select
         month,
         arpa,
-        lag(arpa) over (order by month) as previous_arpa
+        -- NULL when M or M-1 has no paying account.
+        arpa - lag(arpa) over (order by month) as arpa_change
     from monthly
 
 ),
@@ -131,17 +132,17 @@ final as (
     select
         blended.month,
         segment_types.segment_type,
-        blended.arpa - blended.previous_arpa as arpa_change,
+        blended.arpa_change,
         case
-            when blended.previous_arpa is not null
+            when blended.arpa_change is not null
                 then effects.rate_effect
         end as rate_effect,
         case
-            when blended.previous_arpa is not null
+            when blended.arpa_change is not null
                 then effects.mix_effect
         end as mix_effect,
         case
-            when blended.previous_arpa is not null
+            when blended.arpa_change is not null
                 then effects.interaction
         end as interaction
     from blended
