@@ -10,7 +10,7 @@ import click
 
 from arpu.contract import InputError, check_inputs
 from arpu.publish import BuildLocked, build_lock, clean_stale_builds, discard, publish, staging_path
-from arpu.runner import project_dir, run_dbt, stderr_progress
+from arpu.runner import project_dir, project_var, run_dbt, stderr_progress
 from arpu.summary import summarize
 
 EXIT_FAILED = 1
@@ -107,7 +107,7 @@ def build(data_dir: Path | None, database: Path, as_of: str | None, full_refresh
         _fail(str(error), EXIT_FAILED)
 
     click.echo("")
-    click.echo(summarize(database))
+    click.echo(summarize(database, min_segment_accounts=project_var(project, "min_segment_accounts")))
 
 
 if __name__ == "__main__":

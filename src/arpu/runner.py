@@ -37,6 +37,13 @@ def project_dir() -> Path:
     )
 
 
+def project_var(project: Path, name: str):
+    """A dbt var's default from dbt_project.yml."""
+    import yaml
+
+    return yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][name]
+
+
 @dataclass
 class Failure:
     name: str

@@ -2,23 +2,82 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 
+MAX_ALERTS_SHOWN = 10
+
 
 def _money(value) -> str:
+    """Two places, half up, as people round money (floats via their
+    shortest repr, so 90.845 shows as 90.85)."""
     if value is None:
         return "-"
-    return f"{Decimal(value):,.2f}"
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return f"{exact.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
 
-def _ratio(value) -> str:
-    return "-" if value is None else f"{float(value):,.2f}"
+_ratio = _money
 
 
-def summarize(database: Path) -> str:
+def _percent(value) -> str:
+    return f"{float(value) * 100:+.1f}%"
+
+
+def _segments(connection, month, min_accounts: int) -> list[str]:
+    """Top and bottom three segments by ARPA in the month, among segments
+    large enough to mean something (min_segment_accounts, as the alerts)."""
+    rows = connection.execute(
+        """
+        select segment_type, segment_value, paying_accounts, arpa
+        from main.mart_arpu_by_segment
+        where month = ? and paying_accounts >= ?
+        order by arpa desc, segment_type, segment_value
+        """,
+        [month, min_accounts],
+    ).fetchall()
+    if not rows:
+        return []
+    picked = rows if len(rows) <= 6 else rows[:3] + rows[-3:]
+    lines = [f"Segments by ARPA (at least {min_accounts} paying accounts), top and bottom:"]
+    for index, (segment_type, value, accounts, arpa) in enumerate(picked):
+        if len(rows) > 6 and index == 3:
+            lines.append("  ...")
+        lines.append(f"  {segment_type + '=' + value:<36} {_ratio(arpa):>12}  ({accounts:,} accounts)")
+    return lines
+
+
+def _alerts(connection, month) -> list[str]:
+    rows = connection.execute(
+        """
+        select alert_type, segment_type, segment_value, metric_value, threshold
+        from main.mart_arpu_alerts
+        where month = ?
+        order by
+            case when segment_type = 'all' then 0 else 1 end,
+            metric_value - threshold,
+            alert_type, segment_type, segment_value
+        """,
+        [month],
+    ).fetchall()
+    if not rows:
+        return ["Alerts: none."]
+    lines = [f"Alerts ({len(rows)}, whole base first, then the largest falls):"]
+    for alert_type, segment_type, value, metric, threshold in rows[:MAX_ALERTS_SHOWN]:
+        where = "all accounts" if segment_type == "all" else f"{segment_type}={value}"
+        if alert_type == "new_below_blended":
+            detail = f"new ARPA {_ratio(metric)} < blended {_ratio(threshold)}"
+        else:
+            detail = f"{_percent(metric)} month over month (threshold {_percent(threshold)})"
+        lines.append(f"  {alert_type:<18} {where:<36} {detail}")
+    if len(rows) > MAX_ALERTS_SHOWN:
+        lines.append(f"  ... and {len(rows) - MAX_ALERTS_SHOWN} more in table mart_arpu_alerts.")
+    return lines
+
+
+def summarize(database: Path, min_segment_accounts: int = 10) -> str:
     connection = duckdb.connect(str(database), read_only=True)
     try:
         as_of = connection.execute("select as_of_date from main.int_as_of_date").fetchone()
@@ -32,6 +91,9 @@ def summarize(database: Path) -> str:
         ).fetchone()
         months = connection.execute("select count(*) from main.mart_arpu_monthly").fetchone()[0]
         rejected_rows = connection.execute("select count(*) from main.rejected_rows").fetchone()[0]
+        details = []
+        if row is not None:
+            details = _segments(connection, row[0], min_segment_accounts) + _alerts(connection, row[0])
         rejected = connection.execute(
             """
             select source_table, rejection_reason, count(*)
@@ -57,10 +119,11 @@ def summarize(database: Path) -> str:
             f"  ARPA             {_ratio(arpa):>14}",
             f"  ARPU             {_ratio(arpu):>14}",
         ]
+    lines += details
     if rejected:
         lines.append(
-            f"Warning: {rejected_rows:,} input rows rejected and left out of every metric "
-            "(tables rejected_rows, rejected_invoice_line_items). Rows by reason:"
+            f"Warning: {rejected_rows:,} input rows rejected and left out of every metric.\n"
+            "  See tables rejected_rows and rejected_invoice_line_items. By reason:"
         )
         for table, reason, count in rejected:
             lines.append(f"  {table:<20} {reason:<36} {count:>8,}")

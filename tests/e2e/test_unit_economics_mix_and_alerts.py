@@ -162,3 +162,13 @@ def test_new_customers_below_blended_arpa(alerts):
                        "where alert_type = 'new_below_blended'")
     # May: new ARPA 10 against (19 * 95.1 + 10) / 20.
     assert rows == [(pytest.approx(10.0), pytest.approx((19 * 95.1 + 10) / 20))]
+
+
+def test_the_summary_shows_segments_and_alerts(alerts):
+    out = alerts.stdout
+    assert "Segments by ARPA (at least 10 paying accounts), top and bottom:" in out
+    # 20 accounts in May: 19 at 95.1 and one at 10.
+    assert "company_size=unknown" in out and "90.85  (20 accounts)" in out
+    assert "Alerts (1, whole base first, then the largest falls):" in out
+    assert "new_below_blended  all accounts" in out
+    assert "new ARPA 10.00 < blended 90.85" in out
