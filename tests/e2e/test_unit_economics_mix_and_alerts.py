@@ -167,8 +167,9 @@ def test_new_customers_below_blended_arpa(alerts):
 def test_the_summary_shows_segments_and_alerts(alerts):
     out = alerts.stdout
     assert "Segments by ARPA (at least 10 paying accounts), top and bottom:" in out
-    # 20 accounts in May: 19 at 95.1 and one at 10.
-    assert "company_size=unknown" in out and "90.85  (20 accounts)" in out
+    # May: `big` has 10 accounts at 95.1; `small` (9) is too small to show.
+    assert "industry=big" in out and "95.10  (10 accounts)" in out
+    assert "industry=small" not in out
     assert "Alerts (1, whole base first, then the largest falls):" in out
     assert "new_below_blended  all accounts" in out
     assert "new ARPA 10.00 < blended 90.85" in out
