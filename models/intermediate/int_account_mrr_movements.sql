@@ -37,7 +37,7 @@ candidates as (
         months.month
     from customers
     inner join months
-        on months.previous_month = customers.month
+        on customers.month = months.previous_month
 
 ),
 

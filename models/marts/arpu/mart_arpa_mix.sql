@@ -45,42 +45,47 @@ weighted as (
 
 ),
 
--- Each segment paying in M or in M-1, with its weight and ARPA in both.
+-- The segments to compare in M: those paying in M or in M-1.
+segment_keys as (
+
+    select
+        month,
+        segment_type,
+        segment_value
+    from weighted
+    union
+    select
+        {{ add_months('month', 1) }} as month,
+        segment_type,
+        segment_value
+    from weighted
+
+),
+
+-- Each of them with its weight and ARPA in both months.
 segment_pairs as (
 
     select
         months.month,
-        keys.segment_type,
-        keys.segment_value,
-        current_month.weight as weight,
-        current_month.arpa as arpa,
+        segment_keys.segment_type,
+        segment_keys.segment_value,
+        current_month.weight,
+        current_month.arpa,
         previous_month.weight as previous_weight,
         previous_month.arpa as previous_arpa
     from months
-    inner join (
-        select
-            month,
-            segment_type,
-            segment_value
-        from weighted
-        union
-        select
-            {{ add_months('month', 1) }} as month,
-            segment_type,
-            segment_value
-        from weighted
-    ) as keys
-        on months.month = keys.month
+    inner join segment_keys
+        on months.month = segment_keys.month
     left join weighted as current_month
         on
-            keys.month = current_month.month
-            and keys.segment_type = current_month.segment_type
-            and keys.segment_value = current_month.segment_value
+            segment_keys.month = current_month.month
+            and segment_keys.segment_type = current_month.segment_type
+            and segment_keys.segment_value = current_month.segment_value
     left join weighted as previous_month
         on
             months.previous_month = previous_month.month
-            and keys.segment_type = previous_month.segment_type
-            and keys.segment_value = previous_month.segment_value
+            and segment_keys.segment_type = previous_month.segment_type
+            and segment_keys.segment_value = previous_month.segment_value
 
 ),
 

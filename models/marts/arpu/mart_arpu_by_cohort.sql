@@ -50,7 +50,7 @@ grid as (
         cohorts.cohort_arpa
     from cohorts
     inner join months
-        on months.month >= cohorts.cohort_month
+        on cohorts.cohort_month <= months.month
 
 ),
 

@@ -149,7 +149,8 @@ final as (
         t12m_revenue,
         case
             when month_number >= 12
-                then {{ safe_ratio('t12m_revenue', 'trailing_avg_paying_accounts') }}
+                then {{ safe_ratio(
+                    't12m_revenue', 'trailing_avg_paying_accounts') }}
         end as t12m_revenue_per_account
     from changes
 

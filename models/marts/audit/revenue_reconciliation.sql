@@ -1,0 +1,180 @@
+-- No money goes missing (billing-contract.md, "Bad input"): per currency,
+-- the raw amount of every invoice line = accepted + rejected, over the
+-- rows whose amount and currency can be read; and the net amount of the
+-- lines that count, for periods inside the reported range, = the revenue
+-- fct_revenue recognizes for them. Grain: one row per currency.
+with
+
+staged as (
+
+    select * from {{ ref('stg_billing__invoice_line_items') }}
+
+),
+
+validated as (
+
+    select * from {{ ref('int_invoice_line_items_validated') }}
+
+),
+
+rejected as (
+
+    select * from {{ ref('rejected_invoice_line_items') }}
+
+),
+
+counted as (
+
+    select * from {{ ref('int_invoice_line_items_normalized') }}
+
+),
+
+revenue as (
+
+    select * from {{ ref('fct_revenue') }}
+
+),
+
+months as (
+
+    select
+        min(month) as first_month,
+        max(as_of_date) as as_of_date
+    from {{ ref('int_reporting_months') }}
+
+),
+
+raw_lines as (
+
+    select
+        currency,
+        count(*) as raw_rows,
+        sum(amount) as raw_amount
+    from staged
+    where amount is not null and currency is not null
+    group by 1
+
+),
+
+unreadable_lines as (
+
+    select
+        coalesce(currency, 'unknown') as currency,
+        count(*) as unreadable_rows
+    from staged
+    where amount is null or currency is null
+    group by 1
+
+),
+
+accepted_lines as (
+
+    select
+        currency,
+        count(*) as accepted_rows,
+        sum(amount) as accepted_amount
+    from validated
+    where is_accepted
+    group by 1
+
+),
+
+-- The quarantine keeps the text as given: read the amount back strictly.
+rejected_lines as (
+
+    select
+        currency,
+        count(*) as rejected_rows,
+        sum({{ strict_cast('amount', 'decimal') }}) as rejected_amount
+    from rejected
+    where
+        currency is not null
+        and {{ strict_cast('amount', 'decimal') }} is not null
+    group by 1
+
+),
+
+-- Lines that count (tax aside: never revenue) whose service period, or
+-- invoice date, lies inside the reported range.
+inside_range as (
+
+    select counted.*
+    from counted
+    cross join months
+    where
+        counted.charge_type != 'tax'
+        and coalesce(counted.period_end, {{ add_days('counted.invoice_date', 1) }})
+        <= {{ add_days('months.as_of_date', 1) }}
+        and coalesce(counted.period_start, counted.invoice_date)
+        >= months.first_month
+
+),
+
+net_inside_range as (
+
+    select
+        currency,
+        sum(net_amount) as counted_net_amount
+    from inside_range
+    group by 1
+
+),
+
+recognized_inside_range as (
+
+    select
+        inside_range.currency,
+        sum(revenue.recognized_revenue) as recognized_revenue
+    from inside_range
+    inner join revenue
+        on inside_range.line_item_id = revenue.line_item_id
+    group by 1
+
+),
+
+currencies as (
+
+    select currency from raw_lines
+    union
+    select currency from unreadable_lines
+
+),
+
+final as (
+
+    select
+        currencies.currency,
+        coalesce(raw_lines.raw_rows, 0) as raw_rows,
+        coalesce(raw_lines.raw_amount, 0) as raw_amount,
+        coalesce(accepted_lines.accepted_rows, 0) as accepted_rows,
+        coalesce(accepted_lines.accepted_amount, 0) as accepted_amount,
+        coalesce(rejected_lines.rejected_rows, 0) as rejected_rows,
+        coalesce(rejected_lines.rejected_amount, 0) as rejected_amount,
+        coalesce(unreadable_lines.unreadable_rows, 0) as unreadable_rows,
+        coalesce(raw_lines.raw_amount, 0)
+        - coalesce(accepted_lines.accepted_amount, 0)
+        - coalesce(rejected_lines.rejected_amount, 0) as unexplained_amount,
+        coalesce(net_inside_range.counted_net_amount, 0)
+            as counted_net_amount,
+        coalesce(recognized_inside_range.recognized_revenue, 0)
+            as recognized_revenue,
+        coalesce(net_inside_range.counted_net_amount, 0)
+        - coalesce(recognized_inside_range.recognized_revenue, 0)
+            as unrecognized_amount
+    from currencies
+    left join raw_lines
+        on currencies.currency = raw_lines.currency
+    left join unreadable_lines
+        on currencies.currency = unreadable_lines.currency
+    left join accepted_lines
+        on currencies.currency = accepted_lines.currency
+    left join rejected_lines
+        on currencies.currency = rejected_lines.currency
+    left join net_inside_range
+        on currencies.currency = net_inside_range.currency
+    left join recognized_inside_range
+        on currencies.currency = recognized_inside_range.currency
+
+)
+
+select * from final
