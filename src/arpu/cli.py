@@ -11,7 +11,7 @@ import click
 from arpu.contract import InputError, check_inputs
 from arpu.publish import BuildLocked, build_lock, clean_stale_builds, discard, publish, staging_path
 from arpu.runner import project_dir, project_var, run_dbt, stderr_progress
-from arpu.summary import summarize
+from arpu.summary import count_rejected, summarize
 
 EXIT_FAILED = 1
 EXIT_INPUT = 2
@@ -67,7 +67,19 @@ def main() -> None:
     is_flag=True,
     help="Rebuild incremental models from scratch (passed on to dbt).",
 )
-def build(data_dir: Path | None, database: Path, as_of: str | None, full_refresh: bool) -> None:
+@click.option(
+    "--fail-on-rejects",
+    is_flag=True,
+    envvar="ARPU_FAIL_ON_REJECTS",
+    help="Exit 1 when any input row is rejected (the marts are still published).",
+)
+def build(
+    data_dir: Path | None,
+    database: Path,
+    as_of: str | None,
+    full_refresh: bool,
+    fail_on_rejects: bool,
+) -> None:
     """Check the input, build every model and test, publish, summarize."""
     project = project_dir()
     data_dir = (data_dir or project / "demo_data").resolve()
@@ -108,6 +120,10 @@ def build(data_dir: Path | None, database: Path, as_of: str | None, full_refresh
 
     click.echo("")
     click.echo(summarize(database, min_segment_accounts=project_var(project, "min_segment_accounts")))
+    if fail_on_rejects:
+        rejected = count_rejected(database)
+        if rejected:
+            _fail(f"{rejected:,} input rows were rejected (--fail-on-rejects).", EXIT_FAILED)
 
 
 if __name__ == "__main__":

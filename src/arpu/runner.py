@@ -114,7 +114,21 @@ def run_dbt(
     return outcome
 
 
+def _die_with_parent() -> None:
+    """If `arpu` is killed, take dbt down with it (Linux): an orphaned dbt
+    would hold the build lock and keep writing a file nobody publishes."""
+    try:
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def _invoke_in_child(sender, command, database, variables, progress) -> None:
+    _die_with_parent()
     try:
         outcome = _invoke(command, database=database, variables=variables, progress=progress)
     except BaseException as error:  # report, never hang the parent

@@ -77,6 +77,14 @@ def _alerts(connection, month) -> list[str]:
     return lines
 
 
+def count_rejected(database: Path) -> int:
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        return connection.execute("select count(*) from main.rejected_rows").fetchone()[0]
+    finally:
+        connection.close()
+
+
 def summarize(database: Path, min_segment_accounts: int = 10) -> str:
     connection = duckdb.connect(str(database), read_only=True)
     try:

@@ -1,0 +1,117 @@
+"""Safe publishing: a build that fails, is killed or meets another build
+never leaves the database half-written, and readers are not in the way."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from conftest import ROOT, build_ok, run_build, write_tables
+
+ACCOUNTS = [{"account_id": "a", "created_at": "2024-01-01"}]
+
+
+def lines(amount):
+    return [{"line_item_id": "l", "invoice_id": "i", "account_id": "a",
+             "charge_type": "recurring", "amount": amount, "currency": "USD",
+             "period_start": "2024-01-01", "period_end": "2024-02-01",
+             "invoice_date": "2024-01-01", "invoice_status": "paid"}]
+
+
+def mrr(database):
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        return float(connection.execute("select mrr from main.mart_arpu_monthly").fetchone()[0])
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def published(tmp_path):
+    """A database holding a good build with MRR 10, and data for MRR 20."""
+    first = write_tables(tmp_path / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
+    database = tmp_path / "marts.duckdb"
+    build_ok(first, database)
+    second = write_tables(tmp_path / "second", {"accounts": ACCOUNTS, "invoice_line_items": lines("20")})
+    return database, second
+
+
+def start_build(data, database):
+    command = [sys.executable, "-m", "arpu.cli", "build", "--data", str(data), "--database", str(database)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=ROOT)
+
+
+def wait_for_progress(process, marker):
+    """Read stderr until a progress line containing `marker` appears."""
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            return seen
+    raise AssertionError("no progress line with " + marker + ":\n" + "".join(seen))
+
+
+def test_a_build_killed_midway_leaves_the_last_good_database(published):
+    database, second = published
+    process = start_build(second, database)
+    wait_for_progress(process, "fct_revenue")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert mrr(database) == 10
+    # The next build cleans up after the killed one and publishes.
+    time.sleep(1)
+    build_ok(second, database)
+    assert mrr(database) == 20
+    assert not list(database.parent.glob(".marts.duckdb.building-*"))
+
+
+def test_a_second_concurrent_build_stops_with_a_clear_message(published):
+    database, second = published
+    first = start_build(second, database)
+    wait_for_progress(first, "stg_billing__accounts")
+    other = run_build(second, database)
+    assert other.returncode == 1
+    assert f"error: Another arpu build is writing {database}" in other.stderr
+    assert "Wait for it to finish, then run again." in other.stderr
+    first.communicate(timeout=300)
+    assert first.returncode == 0
+    assert mrr(database) == 20
+
+
+def test_a_reader_holding_the_database_open_does_not_break_the_build(published):
+    database, second = published
+    reader = duckdb.connect(str(database), read_only=True)
+    try:
+        build_ok(second, database)
+        # The open reader still sees the build it opened; new readers the new one.
+        assert float(reader.execute("select mrr from main.mart_arpu_monthly").fetchone()[0]) == 10
+    finally:
+        reader.close()
+    assert mrr(database) == 20
+
+
+def test_fail_on_rejects_exits_1_and_still_publishes(tmp_path):
+    data = write_tables(tmp_path / "data", {
+        "accounts": ACCOUNTS,
+        "invoice_line_items": lines("10") + [{**lines("5")[0], "line_item_id": "bad",
+                                                "charge_type": "mystery"}],
+    })
+    database = tmp_path / "marts.duckdb"
+    build = run_build(data, database, "--fail-on-rejects")
+    assert build.returncode == 1
+    assert "error: 1 input rows were rejected (--fail-on-rejects)." in build.stderr
+    assert "unknown_charge_type" in build.stdout
+    assert mrr(database) == 10
+    assert run_build(data, tmp_path / "other.duckdb").returncode == 0
