@@ -10,7 +10,7 @@ import click
 
 from arpu.contract import InputError, check_inputs
 from arpu.publish import BuildLocked, build_lock, clean_stale_builds, discard, publish, staging_path
-from arpu.runner import project_dir, project_var, run_dbt, stderr_progress
+from arpu.runner import project_dir, project_var, run_dbt, stderr_progress, work_dir
 from arpu.summary import count_rejected, summarize
 
 EXIT_FAILED = 1
@@ -103,7 +103,11 @@ def build(
             click.echo(f"Building {data_dir} into {database} ...", err=True)
             try:
                 outcome = run_dbt(
-                    command, database=target, variables=variables, progress=stderr_progress()
+                    command,
+                    database=target,
+                    work=work_dir(database),
+                    variables=variables,
+                    progress=stderr_progress(),
                 )
                 if not outcome.success:
                     click.echo("\nThe build failed; the database was not changed.", err=True)
@@ -111,6 +115,7 @@ def build(
                         click.echo(outcome.error, err=True)
                     for failure in outcome.failures:
                         click.echo(f"  {failure.status.upper()} {failure.name}: {failure.message}", err=True)
+                    click.echo(f"dbt's log: {work_dir(database) / 'logs' / 'dbt.log'}", err=True)
                     sys.exit(EXIT_FAILED)
                 publish(target, database)
             finally:

@@ -3,6 +3,7 @@ time, with a progress line per node."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -84,10 +85,20 @@ class Progress:
             self.stream.flush()
 
 
+def work_dir(database: Path) -> Path:
+    """dbt's target and log folder for builds of one database, outside the
+    project: builds of different databases can run side by side, and each
+    keeps its own partial-parse cache."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha1(str(database.resolve()).encode()).hexdigest()[:12]
+    return cache / "arpu" / f"{database.name}-{digest}"
+
+
 def run_dbt(
     command: list[str],
     *,
     database: Path,
+    work: Path,
     variables: dict[str, str],
     progress: Callable | None = None,
 ) -> DbtOutcome:
@@ -100,7 +111,7 @@ def run_dbt(
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_invoke_in_child, args=(sender, command, database, variables, progress)
+        target=_invoke_in_child, args=(sender, command, database, work, variables, progress)
     )
     child.start()
     sender.close()
@@ -127,10 +138,12 @@ def _die_with_parent() -> None:
         pass
 
 
-def _invoke_in_child(sender, command, database, variables, progress) -> None:
+def _invoke_in_child(sender, command, database, work, variables, progress) -> None:
     _die_with_parent()
     try:
-        outcome = _invoke(command, database=database, variables=variables, progress=progress)
+        outcome = _invoke(
+            command, database=database, work=work, variables=variables, progress=progress
+        )
     except BaseException as error:  # report, never hang the parent
         outcome = DbtOutcome(success=False, error=f"{type(error).__name__}: {error}")
     sender.send(outcome)
@@ -141,6 +154,7 @@ def _invoke(
     command: list[str],
     *,
     database: Path,
+    work: Path,
     variables: dict[str, str],
     progress: Callable | None,
 ) -> DbtOutcome:
@@ -159,7 +173,8 @@ def _invoke(
             "--vars", json.dumps(variables),
             "--log-level", "none",
             "--log-level-file", "info",
-            "--log-path", str(project / "logs"),
+            "--target-path", str(work / "target"),
+            "--log-path", str(work / "logs"),
         ]
         runner = dbtRunner(callbacks=[progress] if progress else [])
         result = runner.invoke(args)

@@ -103,7 +103,9 @@ inside_range as (
     cross join months
     where
         counted.charge_type != 'tax'
-        and coalesce(counted.period_end, {{ add_days('counted.invoice_date', 1) }})
+        and coalesce(
+            counted.period_end, {{ add_days('counted.invoice_date', 1) }}
+        )
         <= {{ add_days('months.as_of_date', 1) }}
         and coalesce(counted.period_start, counted.invoice_date)
         >= months.first_month
