@@ -6,3 +6,13 @@
         'country', 'industry', 'acquisition_channel',
     ]) }}
 {% endmacro %}
+
+{#- The segment types as rows of one column, segment_type. -#}
+{% macro segment_types_rows() -%}
+    {%- for segment_type in arpu.segment_types() %}
+    select '{{ segment_type }}' as segment_type
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

@@ -17,10 +17,7 @@ segments as (
 
 segment_types as (
 
-    {% for segment_type in segment_types() %}
-        select '{{ segment_type }}' as segment_type
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ segment_types_rows() }}
 
 ),
 
