@@ -4,6 +4,7 @@ never leaves the database half-written, and readers are not in the way."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -88,6 +89,26 @@ def test_a_second_concurrent_build_stops_with_a_clear_message(published):
     first.communicate(timeout=300)
     assert first.returncode == 0
     assert mrr(database) == 20
+
+
+def test_a_build_whose_tests_fail_changes_nothing_and_says_why(published, tmp_path):
+    database, second = published
+    # A copy of the project with one data test that always fails.
+    project = tmp_path / "project"
+    for part in ("models", "macros", "seeds", "tests/dbt"):
+        shutil.copytree(ROOT / part, project / part)
+    for name in ("dbt_project.yml", "profiles.example.yml"):
+        shutil.copy(ROOT / name, project / name)
+    (project / "tests/dbt/assert_always_fails.sql").write_text("select 1 as broken\n")
+    command = [sys.executable, "-m", "arpu.cli", "build", "--data", str(second),
+               "--database", str(database)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "ARPU_PROJECT_DIR": str(project)}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "The build failed; the database was not changed." in done.stderr
+    assert "FAIL assert_always_fails: Got 1 result, configured to fail if != 0" in done.stderr
+    assert mrr(database) == 10
+    assert not list(database.parent.glob(".marts.duckdb.building-*"))
 
 
 def test_a_reader_holding_the_database_open_does_not_break_the_build(published):

@@ -81,7 +81,10 @@ def build(
     fail_on_rejects: bool,
 ) -> None:
     """Check the input, build every model and test, publish, summarize."""
-    project = project_dir()
+    try:
+        project = project_dir()
+    except RuntimeError as error:
+        _fail(str(error), EXIT_INPUT)
     data_dir = (data_dir or project / "demo_data").resolve()
     database = database.resolve()
     try:
