@@ -84,3 +84,26 @@ def test_missing_optional_files_are_fine_and_the_summary_reads(data, tmp_path):
     assert "As of 2024-01-01 (1 month reported), month 2024-01:" in build.stdout
     assert "paying accounts               1" in build.stdout
     assert "rejected" not in build.stdout
+
+
+def test_parquet_column_of_a_nested_type(data, existing_database):
+    import duckdb
+
+    (data / "accounts.csv").unlink()
+    target = data / "accounts.parquet"
+    duckdb.sql(f"copy (select ['a'] as account_id, '2024-01-01' as created_at) to '{target}' "
+               "(format parquet)")
+    build = run_build(data, existing_database)
+    assert_refused(build, existing_database,
+                   f"error: {target}: column 'account_id' has type VARCHAR[], which does not "
+                   "cast to the contract's type.")
+
+
+def test_both_csv_and_parquet_for_one_table(data, existing_database):
+    import duckdb
+
+    duckdb.sql(f"copy (select 'a' as account_id) to '{data / 'accounts.parquet'}' (format parquet)")
+    build = run_build(data, existing_database)
+    assert_refused(build, existing_database,
+                   f"error: {data}/accounts.csv and {data}/accounts.parquet both exist: "
+                   "keep one file per table.")

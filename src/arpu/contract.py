@@ -88,14 +88,26 @@ def _csv_header(path: Path) -> list[str]:
     return header
 
 
-def _parquet_columns(path: Path) -> list[str]:
+def _parquet_columns(path: Path, contract_columns: tuple[str, ...]) -> list[str]:
+    """The columns of a Parquet file. A contract column of a nested type
+    (list, struct, map) can never cast to the contract's flat types: that is
+    a broken file, not a bad row."""
     import duckdb
 
     try:
-        relation = duckdb.sql(f"select * from read_parquet('{_sql_text(str(path))}') limit 0")
+        described = duckdb.sql(
+            f"describe select * from read_parquet('{_sql_text(str(path))}')"
+        ).fetchall()
     except duckdb.Error as error:
         raise InputError(f"{path}: not a readable Parquet file ({error}).") from None
-    return list(relation.columns)
+    for name, column_type, *_ in described:
+        nested = column_type.endswith("]") or column_type.startswith(("STRUCT", "MAP", "UNION"))
+        if name in contract_columns and nested:
+            raise InputError(
+                f"{path}: column '{name}' has type {column_type}, which does not cast to the "
+                "contract's type."
+            )
+    return [name for name, *_ in described]
 
 
 def _sql_text(text: str) -> str:
@@ -120,7 +132,10 @@ def check_inputs(project_dir: Path, data_dir: Path) -> dict[str, Path | None]:
                 )
             files[table.name] = None
             continue
-        header = _csv_header(path) if path.suffix == ".csv" else _parquet_columns(path)
+        if path.suffix == ".csv":
+            header = _csv_header(path)
+        else:
+            header = _parquet_columns(path, table.columns)
         present = set(header)
         for column in table.required_columns:
             if column not in present:
