@@ -115,7 +115,11 @@ def summarize(database: Path, min_segment_accounts: int = 10) -> str:
 
     lines = []
     if row is None:
-        lines.append("No month to report: no accepted paid or open invoice line.")
+        when = f" on or before the as-of date {as_of[0]}" if as_of and as_of[0] else ""
+        lines.append(
+            "No month to report: no accepted paid or open invoice line of a real "
+            f"(non-test) account{when}."
+        )
     else:
         month, accounts, users, mrr, arpa, arpu, new_accounts = row
         lines += [
