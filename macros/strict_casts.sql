@@ -7,7 +7,25 @@
 #}
 
 {% macro clean_text(column) -%}
-    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
+    nullif({{ arpu.trim_whitespace('cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') }}, '')
+{%- endmacro %}
+
+{#- Trim spaces, tabs, carriage returns and line feeds from both ends (the
+    contract trims every text value; SQL's plain trim only takes spaces). -#}
+{% macro trim_whitespace(expression) %}
+    {{ return(adapter.dispatch('trim_whitespace', 'arpu')(expression)) }}
+{% endmacro %}
+
+{% macro default__trim_whitespace(expression) -%}
+    btrim({{ expression }}, chr(32) || chr(9) || chr(10) || chr(13))
+{%- endmacro %}
+
+{% macro duckdb__trim_whitespace(expression) -%}
+    trim({{ expression }}, chr(32) || chr(9) || chr(10) || chr(13))
+{%- endmacro %}
+
+{% macro spark__trim_whitespace(expression) -%}
+    trim(both concat(chr(32), chr(9), chr(10), chr(13)) from {{ expression }})
 {%- endmacro %}
 
 {% macro regex_full_match(expression, pattern) %}
@@ -68,7 +86,7 @@
             when {{ arpu.regex_full_match(expression, arpu._date_pattern()) }}
                 and length({{ expression }}) = 10
                 then {{ arpu._is_calendar_date(expression) }}
-            when {{ arpu.regex_full_match(expression, arpu._date_pattern() ~ '[ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?') }}
+            when {{ arpu.regex_full_match(expression, arpu._date_pattern() ~ '[ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]([.][0-9]+)?') }}
                 then {{ arpu._is_calendar_date(expression) }}
                     and cast(substr({{ expression }}, 12, 2) as integer) < 24
             else false
@@ -99,8 +117,9 @@
             when lower({{ expression }}) = 'false' then false
         end
     {%- elif contract_type == 'timestamp' -%}
+        {#- Fractional seconds past microseconds are cut: no engine keeps them. -#}
         case when {{ arpu.is_castable(expression, contract_type) }}
-            then cast({{ dbt.replace(expression, "'T'", "' '") }} as {{ dbt.type_timestamp() }})
+            then cast(substr({{ dbt.replace(expression, "'T'", "' '") }}, 1, 26) as {{ dbt.type_timestamp() }})
         end
     {%- else -%}
         case when {{ arpu.is_castable(expression, contract_type) }}

@@ -53,7 +53,8 @@ plan_mrr as (
         revenue.plan_id,
         plans.tier_rank,
         coalesce(plans.tier, 'unknown') as plan_tier,
-        sum(revenue.mrr_amount) as plan_mrr
+        -- Rounded as account MRR is (section 3), so that a tie is a tie.
+        round(sum(revenue.mrr_amount), 6) as plan_mrr
     from revenue
     left join plans
         on revenue.plan_id = plans.plan_id

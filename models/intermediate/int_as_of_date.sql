@@ -1,6 +1,13 @@
 -- metrics.md section 1: the as-of date is var('as_of_date') when set, else
 -- the latest invoice date of an accepted paid or open line of a real
 -- (non-test) account. One row.
+{%- set as_of_var = var('as_of_date', '') | string | trim -%}
+{%- if as_of_var and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of_var) -%}
+    {{ exceptions.raise_compiler_error(
+        "var as_of_date must be a date YYYY-MM-DD (or empty), not '"
+        ~ as_of_var ~ "'") }}
+{%- endif %}
+
 with
 
 line_items as (
@@ -22,8 +29,8 @@ latest_invoice as (
 final as (
 
     select
-        {% if var('as_of_date', '') | string | trim -%}
-            cast('{{ var("as_of_date") | string | trim }}' as date)
+        {% if as_of_var -%}
+            cast('{{ as_of_var }}' as date)
         {%- else -%}
             latest_invoice_date
         {%- endif %} as as_of_date,

@@ -28,10 +28,11 @@ bounds as (
 
 ),
 
--- 1,200 months (a century) of offsets; the spine is cut to the bounds.
+-- 120,000 months of offsets, enough from year 1 to 9999; the spine is cut
+-- to the bounds (tests/dbt/assert_months_reach_the_as_of_month.sql).
 offsets as (
 
-    {{ dbt.generate_series(1200) }}
+    {{ dbt.generate_series(120000) }}
 
 ),
 

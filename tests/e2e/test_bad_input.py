@@ -116,3 +116,15 @@ def test_other_tables_reject_with_reasons(build):
 def test_the_summary_counts_rejections_by_reason(build):
     assert "rejected" in build.stdout
     assert "duplicate_line_item_id" in build.stdout
+
+
+def test_text_is_trimmed_of_tabs_and_long_fractions_are_cut(tmp_path):
+    data = write_tables(tmp_path / "data", {
+        "accounts": [{"account_id": "\tok", "created_at": "2023-01-01T08:00:00.1234567"}],
+        "invoice_line_items": [good("t1", amount="\t100 ", updated_at="2024-01-01 10:00:00.9999999")],
+    })
+    build = build_ok(data, tmp_path / "arpu.duckdb")
+    assert build.rows("select count(*) from main.rejected_rows") == [(0,)]
+    assert build.rows("select mrr from main.mart_arpu_monthly") == [(Decimal(100),)]
+    (updated,), = build.rows("select updated_at from main.stg_billing__invoice_line_items")
+    assert updated == dt.datetime(2024, 1, 1, 10, 0, 0, 999999)

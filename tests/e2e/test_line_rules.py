@@ -272,3 +272,18 @@ def test_annual_and_monthly_customers_both_have_100_mrr(build):
     rows = build.rows("select monthly_amount from main.int_invoice_line_items_normalized "
                       "where account_id = 'users'")
     assert rows == [(Decimal(100),)]
+
+
+def test_one_ancient_service_period_stretches_the_months_to_it(tmp_path):
+    # A one-time line with a period in 1900: months run from 1900-01 to the
+    # as-of month, every one of them reported (section 6).
+    lines = [line("old", "2025-01-01", "2025-02-01", "100"),
+             line("old", "1900-01-01", "1900-02-01", "5", charge="one_time",
+                  invoice_date="2025-01-01")]
+    write_tables(tmp_path / "data", {"accounts": [{"account_id": "old", "created_at": "2024-01-01"}],
+                                     "invoice_line_items": lines})
+    build = build_ok(tmp_path / "data", tmp_path / "arpu.duckdb")
+    rows = build.rows("select min(month), max(month), count(*) from main.mart_arpu_monthly")
+    assert rows == [(dt.date(1900, 1, 1), dt.date(2025, 1, 1), 125 * 12 + 1)]
+    assert build.rows("select paying_accounts, mrr from main.mart_arpu_monthly "
+                      "where month = '2025-01-01'") == [(1, Decimal(100))]

@@ -9,7 +9,11 @@ months as (
 
 customers as (
 
-    select * from {{ ref('dim_active_customers') }}
+    select
+        *,
+        -- Percentiles interpolate: in decimals they would cut at 6 places.
+        cast(mrr as {{ type_double() }}) as mrr_value
+    from {{ ref('dim_active_customers') }}
 
 ),
 
@@ -30,11 +34,11 @@ paying as (
         sum(case when is_new then 1 else 0 end) as new_accounts,
         sum(case when is_new then user_count else 0 end) as new_users,
         sum(case when is_new then mrr else 0 end) as new_mrr,
-        stddev_pop(mrr) as arpa_stddev,
-        {{ percentile_cont('mrr', 0.25) }} as arpa_p25,
-        {{ percentile_cont('mrr', 0.5) }} as arpa_median,
-        {{ percentile_cont('mrr', 0.75) }} as arpa_p75,
-        {{ percentile_cont('mrr', 0.9) }} as arpa_p90
+        stddev_pop(mrr_value) as arpa_stddev,
+        {{ percentile_cont('mrr_value', 0.25) }} as arpa_p25,
+        {{ percentile_cont('mrr_value', 0.5) }} as arpa_median,
+        {{ percentile_cont('mrr_value', 0.75) }} as arpa_p75,
+        {{ percentile_cont('mrr_value', 0.9) }} as arpa_p90
     from customers
     group by 1
 
@@ -140,10 +144,10 @@ final as (
         total_arpa,
         arpa_stddev,
         arpa_stddev / arpa as arpa_cv,
-        cast(arpa_p25 as {{ type_double() }}) as arpa_p25,
-        cast(arpa_median as {{ type_double() }}) as arpa_median,
-        cast(arpa_p75 as {{ type_double() }}) as arpa_p75,
-        cast(arpa_p90 as {{ type_double() }}) as arpa_p90,
+        arpa_p25,
+        arpa_median,
+        arpa_p75,
+        arpa_p90,
         arpa_mom_change,
         arpu_mom_change,
         t12m_revenue,
