@@ -2,7 +2,8 @@
 -- the latest invoice date of an accepted paid or open line of a real
 -- (non-test) account. One row.
 {%- set as_of_var = var('as_of_date', '') | string | trim -%}
-{%- if as_of_var and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of_var) -%}
+{%- set date_form = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' -%}
+{%- if as_of_var and not modules.re.match(date_form, as_of_var) -%}
     {{ exceptions.raise_compiler_error(
         "var as_of_date must be a date YYYY-MM-DD (or empty), not '"
         ~ as_of_var ~ "'") }}
