@@ -12,8 +12,10 @@
     cast({{ dbt.dateadd('day', days, expression) }} as date)
 {%- endmacro %}
 
+{#- Whole days from start to end, as a bigint on every engine (DuckDB's
+    date_diff is a bigint, PostgreSQL's date - date an integer). -#}
 {% macro days_between(start, end) -%}
-    {{ dbt.datediff(start, end, 'day') }}
+    cast({{ dbt.datediff(start, end, 'day') }} as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
 {#- Calendar months from start to end, ignoring the days: Jan 31 to Feb 1

@@ -27,6 +27,8 @@
     case
         when {{ arpu.is_whole_month_period(start, end) }}
             then cast({{ arpu.calendar_months_between(start, end) }} as {{ arpu.type_double() }})
-        else {{ arpu.days_between(start, end) }} / (365.25 / 12)
+        {#- As a double on every engine: PostgreSQL would divide an integer
+            by the numeric literal in numeric arithmetic. -#}
+        else cast({{ arpu.days_between(start, end) }} as {{ arpu.type_double() }}) / (365.25 / 12)
     end
 {%- endmacro %}

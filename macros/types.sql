@@ -14,6 +14,13 @@
     {{ api.Column.numeric_type('decimal', 38, 12) }}
 {%- endmacro %}
 
+{#- Money rounded to 6 places (an account's MRR, metrics.md section 3).
+    Cast explicitly: PostgreSQL's round() and sum() return an unconstrained
+    numeric, DuckDB's a decimal(38, 6). -#}
+{% macro type_money_rounded() -%}
+    {{ api.Column.numeric_type('decimal', 38, 6) }}
+{%- endmacro %}
+
 {#- A 64-bit float for ratios (dbt.type_float is 32-bit on DuckDB). -#}
 {% macro type_double() %}
     {{ return(adapter.dispatch('type_double', 'arpu')()) }}

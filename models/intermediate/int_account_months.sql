@@ -36,8 +36,12 @@ account_mrr as (
         account_id,
         month,
         -- The rounded value is the one counted, compared and summed.
-        round(sum(mrr_amount), 6) as mrr,
-        round(sum(gross_mrr_amount), 6) as gross_mrr
+        cast(
+            round(sum(mrr_amount), 6) as {{ type_money_rounded() }}
+        ) as mrr,
+        cast(
+            round(sum(gross_mrr_amount), 6) as {{ type_money_rounded() }}
+        ) as gross_mrr
     from revenue
     group by 1, 2
 

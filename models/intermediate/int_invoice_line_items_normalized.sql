@@ -63,18 +63,16 @@ final as (
         invoice_date,
         period_days,
         period_months,
-        case
-            when is_recurring
-                then cast(
-                    net_amount / period_months as {{ type_money_precise() }}
-                )
-        end as monthly_amount,
-        case
-            when is_recurring
-                then cast(
-                    gross_amount / period_months as {{ type_money_precise() }}
-                )
-        end as gross_monthly_amount
+        -- The cast outside the CASE: PostgreSQL drops the type's precision
+        -- and scale from a CASE whose ELSE is the implicit NULL.
+        cast(
+            case when is_recurring then net_amount / period_months end
+            as {{ type_money_precise() }}
+        ) as monthly_amount,
+        cast(
+            case when is_recurring then gross_amount / period_months end
+            as {{ type_money_precise() }}
+        ) as gross_monthly_amount
     from normalized
 
 )

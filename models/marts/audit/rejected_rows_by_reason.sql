@@ -20,7 +20,7 @@ split as (
     select
         rejected.source_table,
         rejected.row_key,
-        trim({{ dbt.split_part(
+        trim({{ arpu.split_part_at(
             'rejected.rejection_reasons', "','",
             'positions.generated_number') }}) as rejection_reason
     from rejected
