@@ -10,14 +10,14 @@ import sys
 from pathlib import Path
 
 import psycopg2
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from arpu.contract import load_contract  # noqa: E402
 
 
 def main(data_dir: Path) -> None:
-    document = yaml.safe_load((ROOT / "models/staging/billing/_billing__sources.yml").read_text())
-    (source,) = [s for s in document["sources"] if s["name"] == "billing"]
     connection = psycopg2.connect(
         host=os.environ.get("ARPU_PG_HOST", "127.0.0.1"),
         port=int(os.environ.get("ARPU_PG_PORT", "5432")),
@@ -27,8 +27,8 @@ def main(data_dir: Path) -> None:
     )
     cursor = connection.cursor()
     cursor.execute("drop schema if exists billing_raw cascade; create schema billing_raw")
-    for table in source["tables"]:
-        name, columns = table["name"], [c["name"] for c in table["columns"]]
+    for table in load_contract(ROOT):
+        name, columns = table.name, table.columns
         cursor.execute(
             f'create table billing_raw."{name}" ('
             + ", ".join(f'"{column}" text' for column in columns) + ")"

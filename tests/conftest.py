@@ -86,11 +86,18 @@ class Build:
             connection.close()
 
 
-def run_build(data: Path, database: Path, *extra: str) -> Build:
-    command = [sys.executable, "-m", "arpu.cli", "build", "--data", str(data),
-               "--database", str(database), *extra]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+def build_command(data: Path, database: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "arpu.cli", "build", "--data", str(data),
+            "--database", str(database), *extra]
+
+
+def build_env(**variables: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT / "src"), **variables}
+
+
+def run_build(data: Path, database: Path, *extra: str, env: dict[str, str] | None = None) -> Build:
+    done = subprocess.run(build_command(data, database, *extra), capture_output=True,
+                          text=True, env=env or build_env(), cwd=ROOT)
     return Build(done.returncode, done.stdout, done.stderr, database)
 
 

@@ -3,17 +3,15 @@ never leaves the database half-written, and readers are not in the way."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import duckdb
 import pytest
 
-from conftest import ROOT, build_ok, run_build, write_tables
+from conftest import ROOT, build_command, build_env, build_ok, run_build, write_tables
 
 ACCOUNTS = [{"account_id": "a", "created_at": "2024-01-01"}]
 
@@ -44,10 +42,8 @@ def published(tmp_path):
 
 
 def start_build(data, database):
-    command = [sys.executable, "-m", "arpu.cli", "build", "--data", str(data), "--database", str(database)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=ROOT)
+    return subprocess.Popen(build_command(data, database), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=build_env(), cwd=ROOT)
 
 
 def wait_for_progress(process, marker):
@@ -100,10 +96,7 @@ def test_a_build_whose_tests_fail_changes_nothing_and_says_why(published, tmp_pa
     for name in ("dbt_project.yml", "profiles.example.yml"):
         shutil.copy(ROOT / name, project / name)
     (project / "tests/dbt/assert_always_fails.sql").write_text("select 1 as broken\n")
-    command = [sys.executable, "-m", "arpu.cli", "build", "--data", str(second),
-               "--database", str(database)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "ARPU_PROJECT_DIR": str(project)}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+    done = run_build(second, database, env=build_env(ARPU_PROJECT_DIR=str(project)))
     assert done.returncode == 1
     assert "The build failed; the database was not changed." in done.stderr
     assert "FAIL assert_always_fails: Got 1 result, configured to fail if != 0" in done.stderr

@@ -11,7 +11,7 @@ import click
 from arpu.contract import InputError, check_inputs
 from arpu.publish import BuildLocked, build_lock, clean_stale_builds, discard, publish, staging_path
 from arpu.runner import project_dir, project_var, run_dbt, stderr_progress, work_dir
-from arpu.summary import count_rejected, summarize
+from arpu.summary import summarize
 
 EXIT_FAILED = 1
 EXIT_INPUT = 2
@@ -99,6 +99,7 @@ def build(
         with build_lock(database):
             clean_stale_builds(database)
             target = staging_path(database)
+            work = work_dir(database)
             variables = {"billing_data_dir": str(data_dir)}
             if as_of:
                 variables["as_of_date"] = as_of
@@ -108,7 +109,7 @@ def build(
                 outcome = run_dbt(
                     command,
                     database=target,
-                    work=work_dir(database),
+                    work=work,
                     variables=variables,
                     progress=stderr_progress(),
                 )
@@ -118,7 +119,7 @@ def build(
                         click.echo(outcome.error, err=True)
                     for failure in outcome.failures:
                         click.echo(f"  {failure.status.upper()} {failure.name}: {failure.message}", err=True)
-                    click.echo(f"dbt's log: {work_dir(database) / 'logs' / 'dbt.log'}", err=True)
+                    click.echo(f"dbt's log: {work / 'logs' / 'dbt.log'}", err=True)
                     sys.exit(EXIT_FAILED)
                 publish(target, database)
             finally:
@@ -127,11 +128,12 @@ def build(
         _fail(str(error), EXIT_FAILED)
 
     click.echo("")
-    click.echo(summarize(database, min_segment_accounts=project_var(project, "min_segment_accounts")))
-    if fail_on_rejects:
-        rejected = count_rejected(database)
-        if rejected:
-            _fail(f"{rejected:,} input rows were rejected (--fail-on-rejects).", EXIT_FAILED)
+    summary, rejected = summarize(
+        database, min_segment_accounts=project_var(project, "min_segment_accounts")
+    )
+    click.echo(summary)
+    if fail_on_rejects and rejected:
+        _fail(f"{rejected:,} input rows were rejected (--fail-on-rejects).", EXIT_FAILED)
 
 
 if __name__ == "__main__":

@@ -77,15 +77,8 @@ def _alerts(connection, month) -> list[str]:
     return lines
 
 
-def count_rejected(database: Path) -> int:
-    connection = duckdb.connect(str(database), read_only=True)
-    try:
-        return connection.execute("select count(*) from main.rejected_rows").fetchone()[0]
-    finally:
-        connection.close()
-
-
-def summarize(database: Path, min_segment_accounts: int = 10) -> str:
+def summarize(database: Path, min_segment_accounts: int = 10) -> tuple[str, int]:
+    """The summary text, and the number of rejected input rows."""
     connection = duckdb.connect(str(database), read_only=True)
     try:
         as_of = connection.execute("select as_of_date from main.int_as_of_date").fetchone()
@@ -139,4 +132,4 @@ def summarize(database: Path, min_segment_accounts: int = 10) -> str:
         )
         for table, reason, count in rejected:
             lines.append(f"  {table:<20} {reason:<36} {count:>8,}")
-    return "\n".join(lines)
+    return "\n".join(lines), rejected_rows
