@@ -42,15 +42,14 @@
                 'create or replace table ' ~ target ~ ' as select '
                 ~ select_list | join(', ') ~ ' where false') %}
         {% else %}
-            {% set reader = arpu.billing_file_reader(path) %}
-            {% set described = run_query('describe select * from ' ~ reader) %}
-            {% set present = described.columns[0].values() | list %}
+            {% set reader = arpu.billing_file_reader(
+                path, columns | map(attribute='name') | list) %}
             {% set select_list = [] %}
             {% for column in columns %}
-                {% if column.name in present %}
+                {% if column.name in reader.columns %}
                     {% do select_list.append(
-                        'cast(' ~ adapter.quote(column.name) ~ ' as varchar) as '
-                        ~ adapter.quote(column.name)) %}
+                        'cast(' ~ adapter.quote(column.name)
+                        ~ ' as varchar) as ' ~ adapter.quote(column.name)) %}
                 {% elif column.meta.get('required') %}
                     {% do exceptions.raise_compiler_error(
                         "Required column '" ~ column.name ~ "' missing from "
@@ -63,7 +62,7 @@
             {% endfor %}
             {% do run_query(
                 'create or replace table ' ~ target ~ ' as select '
-                ~ select_list | join(', ') ~ ' from ' ~ reader) %}
+                ~ select_list | join(', ') ~ ' from ' ~ reader.relation) %}
         {% endif %}
     {% endfor %}
     {{ return('') }}
@@ -74,8 +73,8 @@
     {% for extension in ['csv', 'parquet'] %}
         {% set candidate = data_dir ~ '/' ~ table ~ '.' ~ extension %}
         {% set result = run_query(
-            "select count(*) from glob('"
-            ~ candidate | replace("'", "''") ~ "')") %}
+            "select count(*) from glob("
+            ~ arpu.sql_path(candidate) ~ ")") %}
         {% if result.columns[0].values()[0] > 0 %}
             {% do found.append(candidate) %}
         {% endif %}
@@ -88,13 +87,65 @@
     {{ return(found[0] if found else none) }}
 {% endmacro %}
 
-{% macro billing_file_reader(path) %}
-    {% set quoted = "'" ~ path | replace("'", "''") ~ "'" %}
-    {% if path.endswith('.parquet') %}
-        {{ return('read_parquet(' ~ quoted ~ ')') }}
+{#- A file path as a DuckDB string literal that names that one file. DuckDB
+    treats *, ? and [ in a path as a glob pattern (`--data 'd/g[ab]'` would
+    read `d/ga`); a one-character class matches each of them literally. -#}
+{% macro sql_path(path) %}
+    {% set escaped = path | replace('[', '[[]') | replace('*', '[*]')
+        | replace('?', '[?]') | replace("'", "''") %}
+    {{ return("'" ~ escaped ~ "'") }}
+{% endmacro %}
+
+{#- A reader of one contract file: {relation: SQL to select from, columns:
+    the contract columns it has}. Headers match the contract trimmed and in
+    any case (`Discount_Amount` is discount_amount): a column dropped for
+    its spelling would count discounts as revenue without a word. A
+    contract column that appears twice is an error, never a silent choice
+    of one copy. Every column is read as text: the contract's casts are
+    stricter than DuckDB's sniffer, and staging applies them. -#}
+{% macro billing_file_reader(path, contract_columns) %}
+    {% set is_parquet = path.endswith('.parquet') %}
+    {% if is_parquet %}
+        {% set source = 'read_parquet(' ~ arpu.sql_path(path) ~ ')' %}
+        {% set names = run_query('describe select * from ' ~ source)
+            .columns[0].values() | list %}
+    {% else %}
+        {# The raw header row: DuckDB's own header handling renames a
+           duplicate (`amount_1`), which would hide it. No line length
+           limit: a long free-text field is not an error. #}
+        {% set options = ", all_varchar = true, delim = ',', quote = '\"'"
+            ~ ", escape = '\"', max_line_size = 1000000000" %}
+        {% set header = run_query(
+            'select * from read_csv(' ~ arpu.sql_path(path)
+            ~ ', header = false' ~ options ~ ') limit 1') %}
+        {% set names = header.rows[0].values() | list if header.rows else [] %}
     {% endif %}
-    {# Every column as text: the contract's casts are stricter than
-       DuckDB's sniffer, and staging applies them. #}
-    {{ return('read_csv(' ~ quoted ~ ", header = true, all_varchar = true"
-        ~ ", delim = ',', quote = '\"', escape = '\"', sample_size = -1)") }}
+    {% set found = [] %}
+    {% set select_list = [] %}
+    {% set positions = [] %}
+    {% for name in names %}
+        {% set key = (name or '') | trim | lower %}
+        {% if key in contract_columns %}
+            {% if key in found %}
+                {% do exceptions.raise_compiler_error(
+                    path ~ ": column '" ~ key ~ "' appears more than once in "
+                    ~ "the header (names are matched trimmed and in any case)") %}
+            {% endif %}
+            {% do found.append(key) %}
+            {% do select_list.append(
+                adapter.quote(name if is_parquet else 'column' ~ loop.index0)
+                ~ ' as ' ~ adapter.quote(key)) %}
+        {% endif %}
+        {% do positions.append("'column" ~ loop.index0 ~ "'") %}
+    {% endfor %}
+    {% if is_parquet %}
+        {% set relation = '(select ' ~ (select_list | join(', ') or 'null as no_contract_column')
+            ~ ' from ' ~ source ~ ')' %}
+    {% else %}
+        {% set relation = '(select ' ~ (select_list | join(', ') or 'null as no_contract_column')
+            ~ ' from read_csv(' ~ arpu.sql_path(path)
+            ~ ', header = true, sample_size = -1, names = ['
+            ~ positions | join(', ') ~ ']' ~ options ~ '))' %}
+    {% endif %}
+    {{ return({'relation': relation, 'columns': found}) }}
 {% endmacro %}

@@ -79,7 +79,7 @@ def test_a_second_concurrent_build_stops_with_a_clear_message(published):
     first = start_build(second, database)
     wait_for_progress(first, "stg_billing__accounts")
     other = run_build(second, database)
-    assert other.returncode == 1
+    assert other.returncode == 3
     assert f"error: Another arpu build is writing {database}" in other.stderr
     assert "Wait for it to finish, then run again." in other.stderr
     first.communicate(timeout=300)
@@ -116,7 +116,7 @@ def test_a_reader_holding_the_database_open_does_not_break_the_build(published):
     assert mrr(database) == 20
 
 
-def test_fail_on_rejects_exits_1_and_still_publishes(tmp_path):
+def test_fail_on_rejects_exits_4_and_still_publishes(tmp_path):
     data = write_tables(tmp_path / "data", {
         "accounts": ACCOUNTS,
         "invoice_line_items": lines("10") + [{**lines("5")[0], "line_item_id": "bad",
@@ -124,7 +124,7 @@ def test_fail_on_rejects_exits_1_and_still_publishes(tmp_path):
     })
     database = tmp_path / "marts.duckdb"
     build = run_build(data, database, "--fail-on-rejects")
-    assert build.returncode == 1
+    assert build.returncode == 4
     assert "error: 1 input rows were rejected (--fail-on-rejects)." in build.stderr
     assert "unknown_charge_type" in build.stdout
     assert mrr(database) == 10

@@ -5,6 +5,7 @@ every file reads. Row-level problems are dbt's job (the quarantine)."""
 from __future__ import annotations
 
 import csv
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,24 +66,34 @@ def _check_utf8(path: Path) -> None:
 def _csv_header(path: Path) -> list[str]:
     """The header of a CSV file, after reading every row: a ragged row or
     bytes that are not UTF-8 stop the run here, named by line, instead of
-    as a reader error deep inside dbt."""
+    as a reader error deep inside dbt. A byte-order mark (Excel's UTF-8
+    export) is not part of the first column's name, and a field may be of
+    any length."""
     _check_utf8(path)
+    csv.field_size_limit(sys.maxsize)
     header: list[str] = []
-    line = 0
+    row_start = 1
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, strict=True)
             for row in reader:
-                line = reader.line_num
                 if not header:
                     header = row
                 elif row and len(row) != len(header):
+                    where = (f"line {row_start}" if reader.line_num == row_start
+                             else f"the row from line {row_start} to {reader.line_num}")
                     raise InputError(
-                        f"{path}, line {line}: {len(row)} fields where the header "
+                        f"{path}, {where}: {len(row)} fields where the header "
                         f"has {len(header)}."
                     )
+                row_start = reader.line_num + 1
     except csv.Error as error:
-        raise InputError(f"{path}, line {line + 1}: unreadable CSV ({error}).") from None
+        if "unexpected end of data" in str(error):
+            raise InputError(
+                f"{path}, line {row_start}: a quoted field opens on this line and is never "
+                "closed."
+            ) from None
+        raise InputError(f"{path}, line {row_start}: unreadable CSV ({error}).") from None
     if not header:
         raise InputError(f"{path}: empty file, expected a header row.")
     return header
@@ -96,13 +107,13 @@ def _parquet_columns(path: Path, contract_columns: tuple[str, ...]) -> list[str]
 
     try:
         described = duckdb.sql(
-            f"describe select * from read_parquet('{_sql_text(str(path))}')"
+            f"describe select * from read_parquet({_sql_path(path)})"
         ).fetchall()
     except duckdb.Error as error:
         raise InputError(f"{path}: not a readable Parquet file ({error}).") from None
     for name, column_type, *_ in described:
         nested = column_type.endswith("]") or column_type.startswith(("STRUCT", "MAP", "UNION"))
-        if name in contract_columns and nested:
+        if name.strip().lower() in contract_columns and nested:
             raise InputError(
                 f"{path}: column '{name}' has type {column_type}, which does not cast to the "
                 "contract's type."
@@ -110,8 +121,29 @@ def _parquet_columns(path: Path, contract_columns: tuple[str, ...]) -> list[str]
     return [name for name, *_ in described]
 
 
-def _sql_text(text: str) -> str:
-    return text.replace("'", "''")
+def _contract_names(path: Path, header: list[str], contract_columns: tuple[str, ...]) -> set[str]:
+    """The contract columns a file has. Names match trimmed and in any case,
+    as the loader reads them (macros/load_billing_files.sql); a contract
+    column that appears twice is an error, never a silent choice."""
+    found: set[str] = set()
+    for name in header:
+        key = name.strip().lower()
+        if key in contract_columns:
+            if key in found:
+                raise InputError(
+                    f"{path}: column '{key}' appears more than once in the header "
+                    "(names are matched trimmed and in any case)."
+                )
+            found.add(key)
+    return found
+
+
+def _sql_path(path: Path) -> str:
+    """A path as a DuckDB string literal naming that one file: DuckDB reads
+    *, ? and [ as a glob pattern, and a one-character class matches each
+    literally (the loader's macro sql_path does the same)."""
+    text = str(path).replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
+    return "'" + text.replace("'", "''") + "'"
 
 
 def check_inputs(project_dir: Path, data_dir: Path) -> dict[str, Path | None]:
@@ -136,7 +168,7 @@ def check_inputs(project_dir: Path, data_dir: Path) -> dict[str, Path | None]:
             header = _csv_header(path)
         else:
             header = _parquet_columns(path, table.columns)
-        present = set(header)
+        present = _contract_names(path, header, table.columns)
         for column in table.required_columns:
             if column not in present:
                 raise InputError(f"{path}: required column '{column}' is missing.")

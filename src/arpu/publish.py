@@ -1,40 +1,126 @@
 """Safe publishing on DuckDB: a build writes a new file beside the
 database and replaces it in one atomic rename when everything passed, so a
 reader sees the last good marts or the new ones, never half of a build.
-One build at a time per database, held by a lock file."""
+One build at a time per database, held by a lock file; a file is only ever
+replaced when it is one this project published."""
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+# The table that marks a database as ours (models/marts/audit).
+MARKER_TABLE = "arpu_build_info"
+# A file of arpu 0.1.0, from before the marker: these marts, and nothing
+# but what the project builds.
+LEGACY_MARKER_TABLE = "mart_arpu_monthly"
+SOURCE_SCHEMA = "billing_raw"
 
 
 class BuildLocked(Exception):
     """Another build holds the database."""
 
 
+class PublishError(Exception):
+    """The database cannot be written, or what was built cannot be published."""
+
+
+class NotOurs(Exception):
+    """The database path names a file this project did not publish."""
+
+
+def _lock_path(database: Path) -> Path:
+    return database.with_name(database.name + ".lock")
+
+
 @contextmanager
 def build_lock(database: Path) -> Iterator[None]:
-    lock_path = database.with_name(database.name + ".lock")
-    with open(lock_path, "a+") as handle:
+    """Hold the database's lock file for a build. The lock counts only while
+    it is the file at the lock's path (an operator may delete it while a
+    build runs), and a build whose process still runs holds the database
+    even when its lock file is gone."""
+    lock_path = _lock_path(database)
+    busy = (f"Another arpu build is writing {database} (lock {lock_path}). "
+            "Wait for it to finish, then run again.")
+    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)  # the umask applies
+    try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            raise BuildLocked(busy) from None
+        try:
+            current = os.stat(lock_path)
+        except FileNotFoundError:
+            current = None
+        if current is None or current.st_ino != os.fstat(handle).st_ino:
+            raise BuildLocked(busy)
+        running = _running_builds(database)
+        if running:
             raise BuildLocked(
-                f"Another arpu build is writing {database} (lock {lock_path}). "
-                "Wait for it to finish, then run again."
-            ) from None
+                f"An arpu build (process {running[0]}) is still writing {database}, although "
+                f"its lock file {lock_path} was removed. Wait for it to finish, then run again."
+            )
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
+
+
+def _safe_name(database: Path) -> str:
+    """The database's file name, usable inside SQL: dbt-duckdb names the
+    catalog after the file it builds, and a quote there breaks its SQL. An
+    unusual name gets a hash, so that two such names never share builds."""
+    name = database.name
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    if safe == name:
+        return name
+    return f"{safe}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+
+
+def _build_prefix(database: Path) -> str:
+    return f".{_safe_name(database)}.building-"
 
 
 def staging_path(database: Path) -> Path:
-    return database.with_name(f".{database.name}.building-{os.getpid()}")
+    return database.with_name(f"{_build_prefix(database)}{os.getpid()}")
+
+
+def _build_files(database: Path) -> Iterator[tuple[Path, int]]:
+    prefix = _build_prefix(database)
+    for path in database.parent.iterdir():
+        rest = path.name[len(prefix):] if path.name.startswith(prefix) else ""
+        pid = rest.removesuffix(".wal")
+        if pid.isdigit():
+            yield path, int(pid)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _running_builds(database: Path) -> list[int]:
+    return sorted({pid for _, pid in _build_files(database)
+                   if pid != os.getpid() and _is_running(pid)})
+
+
+def clean_stale_builds(database: Path) -> None:
+    """Remove the files of builds whose process is gone (killed builds)."""
+    for path, pid in _build_files(database):
+        if pid != os.getpid() and not _is_running(pid):
+            path.unlink(missing_ok=True)
 
 
 def discard(path: Path) -> None:
@@ -42,29 +128,169 @@ def discard(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def publish(built: Path, database: Path) -> None:
-    """Move a finished build over the database in one rename."""
+def expected_tables(project: Path) -> set[str]:
+    """Every relation a build of the project makes in schema main."""
+    return {p.stem for p in (project / "models").rglob("*.sql")} | {
+        p.stem for p in (project / "seeds").glob("*.csv")
+    }
+
+
+def _open_read_only(path: Path):
     import duckdb
 
-    # dbt's process ends without closing DuckDB, leaving a write-ahead log:
-    # fold it into the file, so the one file renamed holds the whole build.
-    connection = duckdb.connect(str(built))
+    return duckdb.connect(str(path), read_only=True)
+
+
+def check_replaceable(database: Path, project: Path) -> None:
+    """Raise NotOurs unless `database` is absent or a database this project
+    published: it holds arpu_build_info, or (arpu 0.1.0) mart_arpu_monthly,
+    and no schema of the user's own. Publishing replaces the whole file, so
+    a table a user added to it would be lost."""
+    import duckdb
+
+    if not database.exists():
+        return
+    refusal = _refusal(database)
+    if not database.is_file():
+        raise NotOurs(f"{database} is not a file; refusing to replace it.")
     try:
-        connection.execute("checkpoint")
+        connection = _open_read_only(database)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise PublishError(f"{database} is open for writing by another program "
+                               "(a DuckDB lock); close it, then run again.") from None
+        raise NotOurs(refusal) from None
+    except duckdb.Error:
+        raise NotOurs(refusal) from None
+    try:
+        relations = connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database()"
+        ).fetchall()
+        marked = (("main", MARKER_TABLE) in relations and connection.execute(
+            f"select count(*) from main.{MARKER_TABLE} where project_name = 'arpu'"
+        ).fetchone()[0] > 0)
+    except duckdb.Error:
+        raise NotOurs(refusal) from None
     finally:
         connection.close()
-    if built.with_name(built.name + ".wal").exists():
-        raise RuntimeError(f"{built} still has a write-ahead log; refusing to publish it.")
-    os.replace(built, database)
-    # The rename is durable only once the folder entry is on disk.
-    directory = os.open(database.parent, os.O_RDONLY)
+    expected = expected_tables(project)
+    # With the marker, any table in main may be of another arpu version;
+    # without it (arpu 0.1.0), every table must be one this project builds.
+    # A schema of the user's own (finance.budget) is never ours.
+    foreign = sorted(f"{schema}.{name}" for schema, name in relations
+                     if schema != SOURCE_SCHEMA
+                     and not (schema == "main" and (marked or name in expected)))
+    if not foreign and (marked or ("main", LEGACY_MARKER_TABLE) in relations):
+        return
+    raise NotOurs(_refusal(database, foreign))
+
+
+def _refusal(database: Path, foreign: list[str] | None = None) -> str:
+    held = ""
+    if foreign:
+        held = " (it holds " + ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "") + ")"
+    return (f"{database} exists and is not a database published by arpu{held}; refusing "
+            "to replace it. Choose another --database, or remove the file.")
+
+
+def months_reported(database: Path) -> int | None:
+    """Months in a published database's marts (None: no database there)."""
+    if not database.is_file():
+        return None
+    connection = _open_read_only(database)
     try:
-        os.fsync(directory)
+        return connection.execute("select count(*) from main.mart_arpu_monthly").fetchone()[0]
     finally:
-        os.close(directory)
+        connection.close()
 
 
-def clean_stale_builds(database: Path) -> None:
-    """Remove files of builds that were killed; the lock says none runs now."""
-    for stale in database.parent.glob(f".{database.name}.building-*"):
-        stale.unlink(missing_ok=True)
+def seal(built: Path, project: Path, storage_version: str) -> None:
+    """Make a finished build one self-contained file, and check that it is
+    one to publish: it exists, holds every mart, and is in the file format
+    asked for."""
+    import duckdb
+
+    if not built.is_file():
+        raise PublishError(f"The build's file {built} is gone; nothing was published.")
+    try:
+        # dbt's process ends without closing DuckDB, leaving a write-ahead
+        # log: fold it into the file, so the one file renamed holds the
+        # whole build. The file exists, so connecting never creates one.
+        connection = duckdb.connect(str(built))
+        try:
+            connection.execute("checkpoint")
+            _check_built(connection, built, project, storage_version)
+        finally:
+            connection.close()
+    except duckdb.Error as error:
+        raise PublishError(f"Could not finish {built}: {_first_line(error)}") from None
+    if built.with_name(built.name + ".wal").exists():
+        raise PublishError(f"{built} still has a write-ahead log; refusing to publish it.")
+
+
+def publish(built: Path, database: Path) -> None:
+    """Move a sealed build over the database in one rename, keeping the
+    database file's mode and owner."""
+    if not built.is_file():
+        raise PublishError(f"The build's file {built} is gone; nothing was published.")
+    try:
+        _keep_mode_and_owner(built, database)
+        os.replace(built, database)
+        # The rename is durable only once the folder entry is on disk.
+        directory = os.open(database.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except OSError as error:
+        raise PublishError(f"Could not publish {database}: {error.strerror or error}.") from None
+
+
+def _check_built(connection, built: Path, project: Path, storage_version: str) -> None:
+    present = {name for (name,) in connection.execute(
+        "select table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = 'main'"
+    ).fetchall()}
+    marts = {p.stem for p in (project / "models" / "marts").rglob("*.sql")}
+    missing = sorted(marts - present)
+    if missing:
+        raise PublishError(f"{built} lacks {', '.join(missing)}; refusing to publish it.")
+    tags = connection.execute(
+        "select tags from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+    written = _version_tuple(tags.get("storage_version", ""))
+    wanted = _version_tuple(storage_version)
+    if wanted and written and written > wanted:
+        raise PublishError(
+            f"{built} is in DuckDB storage format {tags['storage_version']}, newer than "
+            f"the {storage_version} asked for; refusing to publish it."
+        )
+
+
+def _version_tuple(text: str) -> tuple[int, ...] | None:
+    """(1, 1, 0) for 'v1.1.0' or 'v1.0.0+'; None for 'latest' or unknown."""
+    found = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)\+?", text.strip())
+    return tuple(int(part) for part in found.groups()) if found else None
+
+
+def _keep_mode_and_owner(built: Path, database: Path) -> None:
+    """A published file keeps the mode and owner of the file it replaces (an
+    operator's 0600 stays 0600); a new one gets the umask's default mode."""
+    try:
+        old = os.stat(database)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(built, 0o666 & ~umask)
+        return
+    os.chmod(built, old.st_mode & 0o7777)
+    try:
+        os.chown(built, old.st_uid, old.st_gid)
+    except PermissionError:
+        pass  # only root may give a file away; the mode is kept all the same
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -85,13 +85,49 @@ class Progress:
             self.stream.flush()
 
 
+# DuckDB's file format for published databases: readable by DuckDB 1.1 and
+# later, as every BI tool's driver is today (the profile's default too).
+DEFAULT_STORAGE_VERSION = "v1.1.0"
+
+# Work folders kept under the cache (each ~6 MB): the most recently used.
+KEEP_WORK_DIRS = 8
+# A folder used this recently may belong to a build still running.
+WORK_DIR_GRACE_SECONDS = 3600
+
+
+def _cache_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "arpu"
+
+
 def work_dir(database: Path) -> Path:
     """dbt's target and log folder for builds of one database, outside the
     project: builds of different databases can run side by side, and each
-    keeps its own partial-parse cache."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    keeps its own partial-parse cache. Marked as used now."""
     digest = hashlib.sha1(str(database.resolve()).encode()).hexdigest()[:12]
-    return cache / "arpu" / f"{database.name}-{digest}"
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in database.name)
+    work = _cache_root() / f"{safe}-{digest}"
+    work.mkdir(parents=True, exist_ok=True)
+    os.utime(work)
+    return work
+
+
+def prune_work_dirs(keep: int = KEEP_WORK_DIRS) -> None:
+    """Bound the cache: remove the work folders of all but the `keep` most
+    recently used databases, except any used within the last hour."""
+    import time
+
+    try:
+        folders = sorted((p for p in _cache_root().iterdir() if p.is_dir()),
+                         key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    now = time.time()
+    for folder in folders[keep:]:
+        try:
+            if now - folder.stat().st_mtime > WORK_DIR_GRACE_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def run_dbt(
@@ -100,6 +136,7 @@ def run_dbt(
     database: Path,
     work: Path,
     variables: dict[str, str],
+    storage_version: str,
     progress: Callable | None = None,
 ) -> DbtOutcome:
     """Invoke dbt on the project, writing to `database`, in a child process.
@@ -111,7 +148,8 @@ def run_dbt(
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_invoke_in_child, args=(sender, command, database, work, variables, progress)
+        target=_invoke_in_child,
+        args=(sender, command, database, work, variables, storage_version, progress),
     )
     child.start()
     sender.close()
@@ -119,6 +157,12 @@ def run_dbt(
         outcome = receiver.recv()
     except EOFError:
         outcome = DbtOutcome(success=False, error="dbt stopped without a result.")
+    except BaseException:
+        # Ctrl-C or SIGTERM: stop dbt now rather than wait for it to wind
+        # down; its file is discarded anyway.
+        child.kill()
+        child.join()
+        raise
     child.join()
     if child.exitcode != 0 and outcome.success:
         outcome = DbtOutcome(success=False, error=f"dbt exited with code {child.exitcode}.")
@@ -138,8 +182,11 @@ def _die_with_parent() -> None:
         pass
 
 
-def _invoke_in_child(sender, command, database, work, variables, progress) -> None:
+def _invoke_in_child(sender, command, database, work, variables, storage_version,
+                     progress) -> None:
     _die_with_parent()
+    # Only this child's environment: the profile reads the file format from it.
+    os.environ["ARPU_DUCKDB_STORAGE_VERSION"] = storage_version
     try:
         outcome = _invoke(
             command, database=database, work=work, variables=variables, progress=progress

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 
 MAX_ALERTS_SHOWN = 10
+# More months than this is more history than a SaaS business plausibly has
+# in one ledger: more likely a mistyped --as-of or a date like 1900-01-01.
+MAX_PLAUSIBLE_MONTHS = 120
+
+
+@dataclass
+class Summary:
+    text: str
+    rejected_rows: int
+    warnings: list[str] = field(default_factory=list)
 
 
 def _money(value) -> str:
@@ -77,11 +89,28 @@ def _alerts(connection, month) -> list[str]:
     return lines
 
 
-def summarize(database: Path, min_segment_accounts: int = 10) -> tuple[str, int]:
-    """The summary text, and the number of rejected input rows."""
+def _range_warnings(as_of, first_month, last_month, months: int, today: dt.date) -> list[str]:
+    warnings = []
+    if as_of is not None and as_of > today:
+        warnings.append(f"Warning: the as-of date {as_of} is after today ({today}).")
+    if months > MAX_PLAUSIBLE_MONTHS:
+        warnings.append(
+            f"Warning: {months:,} months reported ({first_month:%Y-%m} to {last_month:%Y-%m}), "
+            f"more than {MAX_PLAUSIBLE_MONTHS // 12} years: check --as-of and the earliest "
+            "invoice_date and period_start in the input."
+        )
+    return warnings
+
+
+def summarize(database: Path, min_segment_accounts: int = 10,
+              today: dt.date | None = None) -> Summary:
+    """The summary of the as-of month, with its warnings."""
     connection = duckdb.connect(str(database), read_only=True)
     try:
-        as_of = connection.execute("select as_of_date from main.int_as_of_date").fetchone()
+        as_of, first_month, last_month, months = connection.execute(
+            "select as_of_date, first_month, last_month, months_reported "
+            "from main.arpu_build_info"
+        ).fetchone()
         row = connection.execute(
             """
             select month, paying_accounts, paying_users, mrr, arpa, arpu, new_accounts
@@ -90,7 +119,6 @@ def summarize(database: Path, min_segment_accounts: int = 10) -> tuple[str, int]
             limit 1
             """
         ).fetchone()
-        months = connection.execute("select count(*) from main.mart_arpu_monthly").fetchone()[0]
         rejected_rows = connection.execute("select count(*) from main.rejected_rows").fetchone()[0]
         details = []
         if row is not None:
@@ -107,16 +135,18 @@ def summarize(database: Path, min_segment_accounts: int = 10) -> tuple[str, int]
         connection.close()
 
     lines = []
+    warnings = _range_warnings(as_of, first_month, last_month, months,
+                               today or dt.date.today())
     if row is None:
-        when = f" on or before the as-of date {as_of[0]}" if as_of and as_of[0] else ""
-        lines.append(
-            "No month to report: no accepted paid or open invoice line of a real "
+        when = f" on or before the as-of date {as_of}" if as_of else ""
+        warnings.insert(0,
+            "Warning: no month to report: no accepted paid or open invoice line of a real "
             f"(non-test) account{when}."
         )
     else:
         month, accounts, users, mrr, arpa, arpu, new_accounts = row
         lines += [
-            f"As of {as_of[0]} ({months} month{'s' if months != 1 else ''} reported), "
+            f"As of {as_of} ({months} month{'s' if months != 1 else ''} reported), "
             f"month {month:%Y-%m}:",
             f"  paying accounts  {accounts:>14,}   (new: {new_accounts:,})",
             f"  paying users     {users:>14,}",
@@ -126,10 +156,10 @@ def summarize(database: Path, min_segment_accounts: int = 10) -> tuple[str, int]
         ]
     lines += details
     if rejected:
-        lines.append(
+        warnings.append(
             f"Warning: {rejected_rows:,} input rows rejected and left out of every metric.\n"
-            "  See tables rejected_rows and rejected_invoice_line_items. By reason:"
+            "  See tables rejected_rows and rejected_invoice_line_items. By reason:\n"
+            + "\n".join(f"  {table:<20} {reason:<36} {count:>8,}"
+                        for table, reason, count in rejected)
         )
-        for table, reason, count in rejected:
-            lines.append(f"  {table:<20} {reason:<36} {count:>8,}")
-    return "\n".join(lines), rejected_rows
+    return Summary("\n".join(lines + warnings), rejected_rows, warnings)

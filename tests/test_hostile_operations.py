@@ -1,0 +1,257 @@
+"""The `arpu` command in an unlucky operator's hands: a removed lock file,
+a --database that names someone else's file, a full or read-only disk, a
+quote in a file name, signals, an unbounded cache. The database is never
+lost, and every failure is one clear line and a documented exit code."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import ROOT, build_command, build_env, build_ok, run_build, write_tables
+from test_publishing import ACCOUNTS, lines, mrr, start_build, wait_for_progress
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounts a filesystem (root only)")
+
+
+@pytest.fixture
+def data(tmp_path):
+    return write_tables(tmp_path / "data", {"accounts": ACCOUNTS, "invoice_line_items": lines("20")})
+
+
+@pytest.fixture
+def published(tmp_path):
+    """A database holding a good build with MRR 10."""
+    first = write_tables(tmp_path / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
+    database = tmp_path / "marts.duckdb"
+    build_ok(first, database)
+    return database
+
+
+def assert_one_clear_line(build, code):
+    assert build.returncode == code, build.stdout + build.stderr
+    assert "Traceback" not in build.stderr
+    errors = [line for line in build.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, build.stderr
+
+
+# --- the lock and the build files -------------------------------------------------------
+
+def test_a_removed_lock_file_does_not_let_a_second_build_delete_the_first(published, data):
+    first = start_build(data, published)
+    wait_for_progress(first, "stg_billing__accounts")
+    published.with_name("marts.duckdb.lock").unlink()  # an operator cleaning up
+    second = run_build(data, published)
+    assert_one_clear_line(second, 3)
+    assert f"is still writing {published}, although its lock file" in second.stderr
+    first.communicate(timeout=300)
+    assert first.returncode == 0
+    assert mrr(published) == 20
+    assert not list(published.parent.glob(".marts.duckdb.building-*"))
+
+
+def test_only_the_files_of_dead_builds_are_stale(published, data):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = published.with_name(f".marts.duckdb.building-{dead.pid}")
+    stale.write_bytes(b"left by a killed build")
+    build_ok(data, published)
+    assert not stale.exists()
+    assert mrr(published) == 20
+
+
+def test_seal_never_creates_a_file_and_wants_every_mart(tmp_path):
+    from arpu.publish import PublishError, seal
+
+    missing = tmp_path / ".gone.building-1"
+    with pytest.raises(PublishError, match="is gone; nothing was published"):
+        seal(missing, ROOT, "v1.1.0")
+    assert not missing.exists()
+    empty = tmp_path / ".empty.building-1"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(PublishError, match="lacks arpu_build_info, dim_active_customers, "):
+        seal(empty, ROOT, "v1.1.0")
+
+
+# --- --database names someone else's file -----------------------------------------------
+
+@pytest.mark.parametrize("kind", ["csv", "random", "foreign_duckdb", "marts_and_budget"])
+def test_database_that_is_not_ours_is_refused_untouched(tmp_path, data, published, kind):
+    target = tmp_path / f"target.{kind}"
+    if kind == "csv":
+        target.write_bytes((data / "accounts.csv").read_bytes())
+    elif kind == "random":
+        target.write_bytes(os.urandom(70_000))
+    else:
+        if kind == "marts_and_budget":
+            target.write_bytes(published.read_bytes())
+        connection = duckdb.connect(str(target))
+        connection.execute("create schema finance")
+        connection.execute("create table finance.budget as select 2025 as year, 1e6 as amount")
+        connection.close()
+    before = target.read_bytes()
+    build = run_build(data, target)
+    assert_one_clear_line(build, 2)
+    assert f"error: {target} exists and is not a database published by arpu" in build.stderr
+    assert target.read_bytes() == before
+    if kind.endswith("budget"):
+        assert "(it holds finance.budget); refusing to replace it." in build.stderr
+
+
+def test_a_database_published_before_the_marker_is_ours(tmp_path, published, data):
+    # arpu 0.1.0 wrote no arpu_build_info: its marts alone mark it.
+    connection = duckdb.connect(str(published))
+    connection.execute("drop table main.arpu_build_info")
+    connection.close()
+    build_ok(data, published)
+    assert mrr(published) == 20
+
+
+# --- the file that is published ---------------------------------------------------------
+
+@needs_root
+def test_publishing_keeps_the_mode_and_owner_of_the_database(published, data):
+    nobody = pwd.getpwnam("nobody")
+    os.chown(published, nobody.pw_uid, nobody.pw_gid)
+    os.chmod(published, 0o600)
+    build_ok(data, published)
+    status = published.stat()
+    assert (status.st_mode & 0o7777, status.st_uid, status.st_gid) == (
+        0o600, nobody.pw_uid, nobody.pw_gid)
+    assert mrr(published) == 20
+
+
+def test_new_files_and_the_lock_follow_the_umask(tmp_path, data):
+    database = tmp_path / "new.duckdb"
+    done = subprocess.run(
+        ["sh", "-c", 'umask 027 && exec "$@"', "sh", *build_command(data, database)],
+        capture_output=True, text=True, env=build_env(), cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert database.stat().st_mode & 0o777 == 0o640
+    assert database.with_name("new.duckdb.lock").stat().st_mode & 0o777 == 0o640
+
+
+def test_a_quote_in_the_database_name_simply_works(tmp_path, data):
+    database = tmp_path / """it's "q" [1].duckdb"""
+    build = build_ok(data, database)
+    assert mrr(database) == 20
+    assert "paying accounts               1" in build.stdout
+    assert not [p for p in tmp_path.iterdir() if ".building-" in p.name]
+
+
+# --- operational failures: one line, exit 1, database unchanged --------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@needs_root
+def test_a_full_disk_fails_cleanly(small_disk, tmp_path):
+    database = small_disk / "marts.duckdb"
+    first = write_tables(tmp_path / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
+    build_ok(first, database)
+    before = database.read_bytes()
+    # Fill the disk but for 64 KB: the next build cannot write its file.
+    filler = small_disk / "filler"
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    filler.write_bytes(b"\0" * (free - 65_536))
+    second = write_tables(tmp_path / "second", {"accounts": ACCOUNTS, "invoice_line_items": lines("20")})
+    build = run_build(second, database)
+    assert build.returncode == 1, build.stderr
+    assert "Traceback" not in build.stderr
+    assert database.read_bytes() == before
+    assert not list(small_disk.glob(".marts.duckdb.building-*"))
+
+
+@needs_root
+def test_a_read_only_folder_fails_with_one_line(small_disk, tmp_path):
+    database = small_disk / "marts.duckdb"
+    first = write_tables(tmp_path / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
+    build_ok(first, database)
+    before = database.read_bytes()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    second = write_tables(tmp_path / "second", {"accounts": ACCOUNTS, "invoice_line_items": lines("20")})
+    build = run_build(second, database)
+    assert_one_clear_line(build, 1)
+    assert "Read-only file system" in build.stderr
+    assert f"{database} is unchanged." in build.stderr
+    assert database.read_bytes() == before
+
+
+# --- exit codes -------------------------------------------------------------------------
+
+def test_an_iso_week_date_is_a_usage_error(data, tmp_path):
+    build = run_build(data, tmp_path / "out.duckdb", "--as-of", "2024-W01-1")
+    assert build.returncode == 2
+    assert "'2024-W01-1' is not a date of the form YYYY-MM-DD." in build.stderr
+    assert not (tmp_path / "out.duckdb").exists()
+
+
+def test_a_held_lock_is_exit_3(published, data):
+    first = start_build(data, published)
+    wait_for_progress(first, "stg_billing__accounts")
+    other = run_build(data, published)
+    assert_one_clear_line(other, 3)
+    assert f"error: Another arpu build is writing {published}" in other.stderr
+    first.communicate(timeout=300)
+    assert first.returncode == 0
+
+
+# --- signals and leftovers --------------------------------------------------------------
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 130)])
+def test_a_signal_stops_dbt_promptly_and_leaves_nothing(published, data, signum, code):
+    process = start_build(data, published)
+    wait_for_progress(process, "stg_billing__accounts")
+    signalled = time.monotonic()
+    process.send_signal(signum)
+    process.communicate(timeout=60)
+    print(f"stopped {time.monotonic() - signalled:.2f} s after the signal")
+    assert process.returncode == code
+    assert mrr(published) == 10
+    assert not list(published.parent.glob(".marts.duckdb.building-*"))
+    # No dbt process is left writing behind the parent's back.
+    time.sleep(0.5)
+    assert not _children_alive(process.pid)
+
+
+def _children_alive(pid: int) -> list[str]:
+    alive = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text:
+            alive.append(status.parent.name)
+    return alive
+
+
+def test_the_work_folder_cache_is_bounded(tmp_path, data):
+    cache = tmp_path / "cache"
+    old = time.time() - 3 * 86_400
+    for number in range(12):
+        folder = cache / "arpu" / f"old{number}.duckdb-0123456789ab"
+        folder.mkdir(parents=True)
+        (folder / "partial_parse.msgpack").write_bytes(b"x" * 1000)
+        os.utime(folder, (old + number, old + number))
+    build = run_build(data, tmp_path / "out.duckdb", env=build_env(XDG_CACHE_HOME=str(cache)))
+    assert build.returncode == 0, build.stderr
+    kept = sorted(p.name for p in (cache / "arpu").iterdir())
+    # The folder of this build and the 7 most recent old ones.
+    assert len(kept) == 8
+    assert [name for name in kept if name.startswith("out.duckdb-")]
+    assert not (cache / "arpu" / "old0.duckdb-0123456789ab").exists()
+    assert (cache / "arpu" / "old11.duckdb-0123456789ab").exists()
