@@ -73,7 +73,9 @@
     {%- elif contract_type == 'integer' -%}
         ({{ expression }} is null or {{ arpu.regex_full_match(expression, '-?[0-9]{1,18}') }})
     {%- elif contract_type == 'decimal' -%}
-        {#- Money is held as decimal(28, 6): at most 22 integer digits. -#}
+        {#- Money is held as decimal(28, 6): at most 22 integer digits.
+            The contract's range is narrower (money_limit, below): a value
+            that casts can still be rejected as out of range. -#}
         ({{ expression }} is null or {{ arpu.regex_full_match(expression, '-?[0-9]{1,22}([.][0-9]+)?') }})
     {%- elif contract_type == 'date' -%}
         ({{ expression }} is null or case
@@ -126,4 +128,34 @@
             then cast({{ expression }} as {{ sql_type or arpu.contract_sql_type(contract_type) }})
         end
     {%- endif -%}
+{%- endmacro %}
+
+{#- The contract's range for money and FX rates (billing_contract.md,
+    "Money: range and precision"). A value that casts but lies outside it
+    is rejected (<column>_out_of_range, rate_out_of_range), so that every
+    product and sum the pipeline forms fits its types. Compare against these
+    integer literals, never a float literal: the comparison must be exact.
+
+    - money_limit: |amount| < 1e13 (13 integer digits) for every money
+      column, and for the refunds of one line added up;
+    - rate_limit: rate_to_reporting < 1e6.
+
+    Why: DuckDB types a product of money (scale 6) and a rate (scale 12) as
+    decimal(38, 18): 20 integer digits. A line's net, amount - discount -
+    refunds, stays under 3e13, so its converted value under 3e13 * 1e6 =
+    3e19 < 1e20. Converted and monthly amounts are decimal(38, 12): 26
+    integer digits, room for sums of over three million lines at both
+    limits at once. -#}
+{% macro money_limit() -%}
+    10000000000000
+{%- endmacro %}
+
+{% macro rate_limit() -%}
+    1000000
+{%- endmacro %}
+
+{#- True when a money value (a typed expression, NULL passes) is at or
+    beyond the contract's money limit. -#}
+{% macro is_money_out_of_range(expression) -%}
+    (abs({{ expression }}) >= {{ arpu.money_limit() }})
 {%- endmacro %}

@@ -31,7 +31,16 @@ keyed as (
         refunds.*,
         line_keys.line_item_id is not null as has_line,
         coalesce(line_keys.is_accepted, false) as has_accepted_line,
-        count(*) over (partition by refunds.refund_id) as rows_with_key
+        count(*) over (partition by refunds.refund_id) as rows_with_key,
+        -- Over every refund row of the line whose amount reads and is in
+        -- range, accepted or not: a bound on what the accepted ones add up
+        -- to (one refund out of range has its own reason).
+        sum(
+            case
+                when not {{ is_money_out_of_range('refunds.amount') }}
+                    then abs(refunds.amount)
+            end
+        ) over (partition by refunds.line_item_id) as line_refunds_total
     from refunds
     left join line_keys
         on refunds.line_item_id = line_keys.line_item_id
@@ -48,6 +57,9 @@ checked as (
             ('line_item_id is not null and not has_line',
              'unknown_line_item_id'),
             ('has_line and not has_accepted_line', 'refunded_line_rejected'),
+            ('line_item_id is not null and '
+             ~ is_money_out_of_range('line_refunds_total'),
+             'refund_total_out_of_range'),
         ], carried='row_reasons')) }} as rejection_reasons
     from keyed
 

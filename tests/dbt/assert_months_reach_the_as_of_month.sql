@@ -1,5 +1,7 @@
 -- docs/metrics.md section 6: the months reported run without a gap from
--- the first month to the as-of month. Fails if the spine stops short.
+-- the first month to the as-of month. Fails if the spine stops short; the
+-- failing row names the month it should reach (month, the as-of month)
+-- and the months it has. No float is compared.
 with
 
 months as (
@@ -28,7 +30,13 @@ summary as (
 
 final as (
 
-    select *
+    select
+        {{ month_of('as_of_date') }} as month,
+        'int_reporting_months' as model_name,
+        first_month,
+        last_month,
+        months_reported,
+        as_of_date
     from summary
     where
         months_reported > 0

@@ -1,6 +1,9 @@
 -- docs/metrics.md section 8: for every month and segment type, the segment
 -- rows add up to mart_arpu_monthly's paying_accounts and mrr (unknown
 -- values included), and no segment type is missing from a paying month.
+-- A failing row names the month and segment type, with the values
+-- compared. Counts and exact decimals (account MRR rounded to 6 places):
+-- compared exactly, no float tolerance.
 with
 
 monthly as (
@@ -38,9 +41,12 @@ final as (
 
     select
         monthly.month,
+        'mart_arpu_by_segment' as model_name,
         segment_types.segment_type,
         monthly.paying_accounts,
         totals.paying_accounts as segment_paying_accounts,
+        monthly.paying_users,
+        totals.paying_users as segment_paying_users,
         monthly.mrr,
         totals.mrr as segment_mrr
     from monthly

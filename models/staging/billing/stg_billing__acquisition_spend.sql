@@ -33,12 +33,14 @@ typed as (
         month_raw as spend_month_raw,
 
         ---------- contract checks on the row alone
-        {{ reason_codes(
-            [(strict_cast('month_raw', 'date') ~ ' != '
-              ~ 'cast(' ~ dbt.date_trunc('month', strict_cast('month_raw', 'date'))
-              ~ ' as date)',
-              'month_not_first_day')],
-            carried=contract_reasons('acquisition_spend')) }} as row_reasons
+        {{ reason_codes([
+            (strict_cast('month_raw', 'date') ~ ' != '
+             ~ 'cast(' ~ dbt.date_trunc('month', strict_cast('month_raw', 'date'))
+             ~ ' as date)',
+             'month_not_first_day'),
+            (is_money_out_of_range(strict_cast('amount_raw', 'decimal')),
+             'amount_out_of_range'),
+        ], carried=contract_reasons('acquisition_spend')) }} as row_reasons
 
     from cleaned
 

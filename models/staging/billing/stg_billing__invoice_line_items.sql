@@ -104,6 +104,11 @@ typed as (
              'recurring_without_service_period'),
             (strict_cast('discount_amount_raw', 'decimal') ~ ' < 0',
              'negative_discount_amount'),
+            (is_money_out_of_range(strict_cast('amount_raw', 'decimal')),
+             'amount_out_of_range'),
+            (is_money_out_of_range(
+                strict_cast('discount_amount_raw', 'decimal')),
+             'discount_amount_out_of_range'),
         ], carried=contract_reasons('invoice_line_items')) }} as row_reasons
 
     from cleaned

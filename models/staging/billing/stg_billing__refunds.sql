@@ -35,9 +35,12 @@ typed as (
         refunded_at_raw,
 
         ---------- contract checks on the row alone
-        {{ reason_codes(
-            [(strict_cast('amount_raw', 'decimal') ~ ' <= 0', 'non_positive_amount')],
-            carried=contract_reasons('refunds')) }} as row_reasons
+        {{ reason_codes([
+            (strict_cast('amount_raw', 'decimal') ~ ' <= 0',
+             'non_positive_amount'),
+            (is_money_out_of_range(strict_cast('amount_raw', 'decimal')),
+             'amount_out_of_range'),
+        ], carried=contract_reasons('refunds')) }} as row_reasons
 
     from cleaned
 
