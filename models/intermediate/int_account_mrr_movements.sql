@@ -1,6 +1,8 @@
 -- Each account's MRR in a month against the month before (docs/metrics.md
 -- section 10), for every account paying in either: an account not paying
--- has 0. Grain: account x month.
+-- has 0. A change of an account paying in both months splits into its FX
+-- effect (what the rates alone changed) and a business change, which alone
+-- makes an expansion or a contraction. Grain: account x month.
 with
 
 customers as (
@@ -12,6 +14,14 @@ customers as (
 months as (
 
     select * from {{ ref('int_reporting_months') }}
+
+),
+
+-- MRR in each foreign currency; the reporting currency has no FX effect.
+currency_months as (
+
+    select * from {{ ref('int_account_currency_months') }}
+    where currency != '{{ var("reporting_currency") | upper }}'
 
 ),
 
@@ -66,6 +76,80 @@ compared as (
 
 ),
 
+-- The FX effect of each currency with a positive MRR in both months
+-- (compared rounded to 6 places, as account MRR is): rep(M) - orig(M) *
+-- rep(M-1) / orig(M-1), written as the change in the reporting currency
+-- less the change in the currency at the rate of M-1, so that an amount
+-- unchanged in its currency gives exactly the change in the reporting
+-- currency.
+currency_effects as (
+
+    select
+        current_month.account_id,
+        current_month.month,
+        current_month.currency,
+        current_month.mrr_amount - previous_month.mrr_amount
+        - cast(
+            (
+                current_month.original_mrr_amount
+                - previous_month.original_mrr_amount
+            )
+            * (previous_month.mrr_amount / previous_month.original_mrr_amount)
+            as {{ type_money_precise() }}
+        ) as fx_amount
+    from currency_months as current_month
+    inner join months
+        on current_month.month = months.month
+    inner join currency_months as previous_month
+        on
+            current_month.account_id = previous_month.account_id
+            and current_month.currency = previous_month.currency
+            and months.previous_month = previous_month.month
+    where
+        round(current_month.original_mrr_amount, 6) > 0
+        and round(previous_month.original_mrr_amount, 6) > 0
+
+),
+
+account_effects as (
+
+    select
+        account_id,
+        month,
+        cast(round(sum(fx_amount), 6) as {{ type_money_rounded() }}) as fx_mrr
+    from currency_effects
+    group by 1, 2
+
+),
+
+-- Only a change between two paying months has an FX effect; the rest of
+-- the change is the business change.
+split as (
+
+    select
+        compared.*,
+        case
+            when compared.previous_mrr > 0 and compared.mrr > 0
+                then coalesce(account_effects.fx_mrr, 0)
+            else 0
+        end as fx_mrr
+    from compared
+    left join account_effects
+        on
+            compared.account_id = account_effects.account_id
+            and compared.month = account_effects.month
+
+),
+
+business_changes as (
+
+    select
+        *,
+        mrr - previous_mrr - fx_mrr as business_change
+    from split
+
+),
+
 classified as (
 
     select
@@ -74,13 +158,14 @@ classified as (
             when previous_mrr = 0 and mrr > 0 and not has_paid_before
                 then 'new'
             when previous_mrr = 0 and mrr > 0 then 'reactivation'
-            when previous_mrr > 0 and mrr > previous_mrr then 'expansion'
-            when previous_mrr > 0 and mrr > 0 and mrr < previous_mrr
-                then 'contraction'
             when previous_mrr > 0 and mrr = 0 then 'churn'
+            -- Paying in both months: the business change decides, even
+            -- against the direction of the whole change.
+            when business_change > 0 then 'expansion'
+            when business_change < 0 then 'contraction'
             else 'unchanged'
         end as movement_type
-    from compared
+    from business_changes
 
 ),
 
@@ -99,14 +184,15 @@ final as (
             when movement_type = 'reactivation' then mrr else 0
         end as reactivation_mrr,
         case
-            when movement_type = 'expansion' then mrr - previous_mrr else 0
+            when movement_type = 'expansion' then business_change else 0
         end as expansion_mrr,
         case
-            when movement_type = 'contraction' then previous_mrr - mrr else 0
+            when movement_type = 'contraction' then -business_change else 0
         end as contraction_mrr,
         case
             when movement_type = 'churn' then previous_mrr else 0
-        end as churned_mrr
+        end as churned_mrr,
+        fx_mrr
     from classified
 
 )

@@ -72,7 +72,14 @@ final as (
         cast(
             case when is_recurring then gross_amount / period_months end
             as {{ type_money_precise() }}
-        ) as gross_monthly_amount
+        ) as gross_monthly_amount,
+        -- The monthly amount before conversion, in the line's currency.
+        cast(
+            case
+                when is_recurring then original_net_amount / period_months
+            end
+            as {{ type_money_precise() }}
+        ) as original_monthly_amount
     from normalized
 
 )

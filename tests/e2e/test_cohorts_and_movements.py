@@ -87,14 +87,15 @@ def test_a_cohort_month_without_payers_has_no_arpa(build):
 def test_mrr_movements_with_churn_and_reactivation(build):
     rows = by_month(build, "select * from main.mart_mrr_movements")
     columns = ("opening_mrr", "new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr",
-               "churned_mrr", "closing_mrr", "new_accounts", "reactivated_accounts",
+               "churned_mrr", "fx_mrr", "closing_mrr", "new_accounts", "reactivated_accounts",
                "churned_accounts")
+    # All in USD, the reporting currency: no FX effect.
     expected = {
-        JAN: (0, 300, 0, 0, 0, 0, 300, 3, 0, 0),
-        FEB: (300, 200, 60, 0, 0, 0, 560, 1, 0, 0),
-        MAR: (560, 0, 0, 0, 0, 300, 260, 0, 0, 2),      # c3 (100) and r (200) churn
-        APR: (260, 0, 0, 250, 0, 0, 510, 0, 1, 0),      # r reactivates, not new
-        MAY: (510, 100, 0, 0, 20, 250, 340, 1, 0, 1),   # t new, c2 -20, r churns
+        JAN: (0, 300, 0, 0, 0, 0, 0, 300, 3, 0, 0),
+        FEB: (300, 200, 60, 0, 0, 0, 0, 560, 1, 0, 0),
+        MAR: (560, 0, 0, 0, 0, 300, 0, 260, 0, 0, 2),      # c3 (100) and r (200) churn
+        APR: (260, 0, 0, 250, 0, 0, 0, 510, 0, 1, 0),      # r reactivates, not new
+        MAY: (510, 100, 0, 0, 20, 250, 0, 340, 1, 0, 1),   # t new, c2 -20, r churns
     }
     for month, values in expected.items():
         assert tuple(rows[month][c] for c in columns) == values, month
@@ -129,3 +130,41 @@ def test_tenure_bands_follow_the_cohort(build):
     rows = build.rows("select account_id, tenure_band from main.dim_active_customers "
                       "where month = '2024-05-01' order by 1")
     assert rows == [("c1", "3-5m"), ("c2", "3-5m"), ("t", "0-2m")]
+
+
+@pytest.fixture(scope="module")
+def tenure(tmp_path_factory):
+    """One account paying 100 every month from Jan 2022 to Jan 2024: 25
+    months, months_since_cohort 0 to 24."""
+    folder = tmp_path_factory.mktemp("tenure")
+    write_tables(folder / "data", {
+        "accounts": [{"account_id": "long", "created_at": "2021-12-01"}],
+        "invoice_line_items": monthly_lines("long", "100", span((2022, 1), (2024, 1))),
+    })
+    return build_ok(folder / "data", folder / "arpu.duckdb")
+
+
+def test_tenure_band_boundaries(tenure):
+    # Section 8: 0-2m, 3-5m, 6-11m, 12-23m, 24m+ months since the cohort month.
+    expected = {
+        0: "0-2m", 1: "0-2m", 2: "0-2m",
+        3: "3-5m", 5: "3-5m",
+        6: "6-11m", 11: "6-11m",
+        12: "12-23m", 23: "12-23m",
+        24: "24m+",
+    }
+    rows = tenure.rows("select month, months_since_cohort, tenure_band "
+                       "from main.dim_active_customers where account_id = 'long' order by month")
+    assert len(rows) == 25
+    got = {since: band for _, since, band in rows}
+    assert [since for _, since, _ in rows] == list(range(25))
+    assert rows[3][0] == dt.date(2022, 4, 1) and rows[24][0] == dt.date(2024, 1, 1)
+    for since, band in expected.items():
+        assert got[since] == band, since
+    # The segment mart groups by the same bands: in Apr 2022 (month 3) the
+    # only paying account is in 3-5m.
+    segment = tenure.rows("select month, segment_value from main.mart_arpu_by_segment "
+                          "where segment_type = 'tenure_band' and month in "
+                          "('2022-03-01', '2022-04-01', '2023-01-01', '2024-01-01') order by 1")
+    assert segment == [(dt.date(2022, 3, 1), "0-2m"), (dt.date(2022, 4, 1), "3-5m"),
+                       (dt.date(2023, 1, 1), "12-23m"), (dt.date(2024, 1, 1), "24m+")]

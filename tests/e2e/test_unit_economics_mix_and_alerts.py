@@ -10,7 +10,7 @@ import pytest
 
 from conftest import build_ok, monthly_lines, span, write_tables
 
-JAN, FEB = dt.date(2024, 1, 1), dt.date(2024, 2, 1)
+JAN, FEB, MAR = dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 1)
 
 
 def accounts(names, **attributes):
@@ -21,20 +21,26 @@ def accounts(names, **attributes):
 def economics(tmp_path_factory):
     """25 accounts at 200 in January; in February one churns and one new
     account joins at 200, bought with 1,000 of spend: ARPA 200 both months,
-    12-month churn 1 / 25 = 0.04."""
+    12-month churn 1 / 25 = 0.04. In March two of the 24 stayers churn and
+    one more account joins at 200, with an accepted spend row of 0: 24
+    paying, logo churn 2 / 25 = 0.08 but 12-month churn (0 + 1 + 2) / (25 +
+    25) = 0.06. January has no spend row at all."""
     folder = tmp_path_factory.mktemp("economics")
     stay = [f"s{n:02d}" for n in range(24)]
     lines = []
     for name in stay:
-        lines += monthly_lines(name, "200", span((2024, 1), (2024, 2)))
+        last = (2024, 2) if name in ("s00", "s01") else (2024, 3)
+        lines += monthly_lines(name, "200", span((2024, 1), last))
     lines += monthly_lines("leaver", "200", [(2024, 1)])
-    lines += monthly_lines("joiner", "200", [(2024, 2)])
+    lines += monthly_lines("joiner", "200", span((2024, 2), (2024, 3)))
+    lines += monthly_lines("joiner2", "200", [(2024, 3)])
     write_tables(folder / "data", {
-        "accounts": accounts(stay + ["leaver", "joiner"]),
+        "accounts": accounts(stay + ["leaver", "joiner", "joiner2"]),
         "invoice_line_items": lines,
         "acquisition_spend": [
             {"month": "2024-02-01", "acquisition_channel": "paid", "amount": "600"},
             {"month": "2024-02-01", "amount": "400"},
+            {"month": "2024-03-01", "acquisition_channel": "paid", "amount": "0"},
         ],
     })
     build = build_ok(folder / "data", folder / "arpu.duckdb")
@@ -67,8 +73,32 @@ def test_first_month_has_no_churn_rate(economics):
     january = economics[JAN]
     assert january["logo_churn_rate"] is None and january["churn_rate_12m"] is None
     assert january["ltv"] is None
-    # 25 new accounts, no spend: CAC 0.
-    assert january["cac"] == 0
+    # 25 new accounts, no spend row: no data is not zero spend, CAC NULL.
+    assert january["acquisition_spend"] is None
+    assert january["cac"] is None and january["cac_payback_months"] is None
+    assert january["ltv_to_cac"] is None
+
+
+def test_ltv_uses_the_pooled_12_month_churn_not_the_logo_churn(economics):
+    march = economics[MAR]
+    assert march["paying_accounts"] == 24 and march["churned_accounts"] == 2
+    assert march["arpa"] == pytest.approx(200, abs=1e-9)
+    # Logo churn: 2 churned / 25 paying in February = 0.08.
+    assert march["logo_churn_rate"] == pytest.approx(0.08, abs=1e-12)
+    # Pooled: churned over Apr 2023..Mar 2024 = 0 + 1 + 2 = 3, over paying
+    # in Mar 2023..Feb 2024 = 25 + 25 = 50: 0.06.
+    assert march["churn_rate_12m"] == pytest.approx(0.06, abs=1e-12)
+    # LTV = 200 * 0.8 / 0.06 = 2,666.67 (with the logo churn it would be 2,000).
+    assert march["ltv"] == pytest.approx(8000 / 3, abs=1e-6)
+
+
+def test_an_accepted_spend_of_0_is_a_cac_of_0(economics):
+    march = economics[MAR]
+    assert march["acquisition_spend"] == 0 and march["new_accounts"] == 1
+    assert march["cac"] == 0
+    # 0 / (200 * 0.8) = 0 months; LTV / 0 has no value.
+    assert march["cac_payback_months"] == 0
+    assert march["ltv_to_cac"] is None
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +136,21 @@ def test_mix_shift_70_30_to_50_50_is_a_mix_effect_of_80(mix):
     (first,) = mix.dicts("select * from main.mart_arpa_mix "
                          "where month = '2024-01-01' and segment_type = 'company_size'")
     assert first["arpa_change"] is None and first["mix_effect"] is None
+
+
+def test_no_acquisition_spend_file_means_no_cac(mix):
+    # The mix data has no acquisition_spend file at all. February: 2 new
+    # accounts (mm3, mm4) and an LTV (300 * 0.8 / (2 / 10) = 1,200), but no
+    # spend data: CAC, payback and LTV:CAC are NULL, not 0.
+    rows = {r["month"]: r for r in mix.dicts("select * from main.mart_unit_economics")}
+    february = rows[FEB]
+    assert february["new_accounts"] == 2
+    assert february["ltv"] == pytest.approx(1200, abs=1e-6)
+    for month in (JAN, FEB):
+        assert rows[month]["acquisition_spend"] is None
+        assert rows[month]["cac"] is None
+        assert rows[month]["cac_payback_months"] is None
+        assert rows[month]["ltv_to_cac"] is None
 
 
 def test_mix_of_one_segment_type_is_all_rate(mix):

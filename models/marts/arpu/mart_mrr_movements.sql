@@ -1,5 +1,6 @@
 -- Where MRR came from and went (docs/metrics.md section 10). Grain: month.
--- closing = opening + new + expansion + reactivation - contraction - churned.
+-- closing = opening + new + expansion + reactivation - contraction - churned
+-- + fx.
 with
 
 months as (
@@ -24,6 +25,7 @@ per_month as (
         sum(reactivation_mrr) as reactivation_mrr,
         sum(contraction_mrr) as contraction_mrr,
         sum(churned_mrr) as churned_mrr,
+        sum(fx_mrr) as fx_mrr,
         sum(mrr) as closing_mrr,
         sum(case when movement_type = 'new' then 1 else 0 end)
             as new_accounts,
@@ -46,6 +48,7 @@ final as (
         coalesce(per_month.reactivation_mrr, 0) as reactivation_mrr,
         coalesce(per_month.contraction_mrr, 0) as contraction_mrr,
         coalesce(per_month.churned_mrr, 0) as churned_mrr,
+        coalesce(per_month.fx_mrr, 0) as fx_mrr,
         coalesce(per_month.closing_mrr, 0) as closing_mrr,
         cast(
             coalesce(per_month.new_accounts, 0) as {{ dbt.type_bigint() }}

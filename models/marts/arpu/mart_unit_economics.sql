@@ -1,5 +1,7 @@
 -- Churn, LTV, CAC and payback per month (docs/metrics.md section 11).
--- gross_margin is the dbt var of that name (default 0.8).
+-- gross_margin is the dbt var of that name (default 0.8). A month without
+-- an accepted acquisition_spend row has no spend data, not zero spend: its
+-- acquisition_spend and cac are NULL, and so are the ratios built on cac.
 with
 
 monthly as (
@@ -40,7 +42,7 @@ joined as (
         monthly.new_accounts,
         monthly.new_arpa,
         movements.churned_accounts,
-        coalesce(spend_per_month.acquisition_spend, 0) as acquisition_spend,
+        spend_per_month.acquisition_spend,
         -- Months before the first reported one count 0 paying accounts.
         coalesce(
             lag(monthly.paying_accounts) over (order by monthly.month), 0
