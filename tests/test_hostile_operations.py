@@ -9,6 +9,7 @@ import os
 import pwd
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -150,40 +151,66 @@ def test_a_quote_in_the_database_name_simply_works(tmp_path, data):
 
 @pytest.fixture
 def small_disk(tmp_path):
+    """A 32 MB filesystem holding a published database with MRR 10."""
     mount = tmp_path / "disk"
     mount.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], check=True)
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    try:
+        first = write_tables(tmp_path / "first",
+                             {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
+        build_ok(first, mount / "marts.duckdb")
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 @needs_root
-def test_a_full_disk_fails_cleanly(small_disk, tmp_path):
+def test_a_full_disk_fails_cleanly(small_disk, data):
     database = small_disk / "marts.duckdb"
-    first = write_tables(tmp_path / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
-    build_ok(first, database)
     before = database.read_bytes()
     # Fill the disk but for 64 KB: the next build cannot write its file.
     filler = small_disk / "filler"
     free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
     filler.write_bytes(b"\0" * (free - 65_536))
-    second = write_tables(tmp_path / "second", {"accounts": ACCOUNTS, "invoice_line_items": lines("20")})
-    build = run_build(second, database)
+    build = run_build(data, database)
     assert build.returncode == 1, build.stderr
     assert "Traceback" not in build.stderr
     assert database.read_bytes() == before
     assert not list(small_disk.glob(".marts.duckdb.building-*"))
 
 
+LEAVE_A_WRITE_AHEAD_LOG = """
+import os, sys
+import duckdb
+connection = duckdb.connect(sys.argv[1])
+connection.execute("set checkpoint_threshold = '10GB'")
+connection.execute("create table t (x bigint, y varchar)")
+for start in range(0, 100_000, 1_000):  # small inserts go to the WAL
+    connection.execute(
+        f"insert into t select range, md5(range::varchar) from range({start}, {start + 1000})")
+os._exit(0)  # as dbt's process ends: no checkpoint, the build in the WAL
+"""
+
+
 @needs_root
-def test_a_read_only_folder_fails_with_one_line(small_disk, tmp_path):
+def test_a_full_disk_at_the_publish_checkpoint_is_a_publish_error(small_disk):
+    from arpu.publish import PublishError, seal
+
+    built = small_disk / ".marts.duckdb.building-1"
+    subprocess.run([sys.executable, "-c", LEAVE_A_WRITE_AHEAD_LOG, str(built)], check=True)
+    assert built.with_name(built.name + ".wal").stat().st_size > 1_000_000
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    (small_disk / "filler").write_bytes(b"\0" * (free - 4096))
+    with pytest.raises(PublishError, match=f"Could not finish {built}: .*No space left on device"):
+        seal(built, ROOT, "v1.1.0")
+
+
+@needs_root
+def test_a_read_only_folder_fails_with_one_line(small_disk, data):
     database = small_disk / "marts.duckdb"
-    first = write_tables(tmp_path / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
-    build_ok(first, database)
     before = database.read_bytes()
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    second = write_tables(tmp_path / "second", {"accounts": ACCOUNTS, "invoice_line_items": lines("20")})
-    build = run_build(second, database)
+    build = run_build(data, database)
     assert_one_clear_line(build, 1)
     assert "Read-only file system" in build.stderr
     assert f"{database} is unchanged." in build.stderr

@@ -158,6 +158,8 @@ def build(
         check_inputs(project, data_dir)
     except InputError as error:
         _fail(f"{error}\n{unchanged}", EXIT_INPUT)
+    except OSError as error:
+        _fail(f"{error.filename or data_dir}: {error.strerror or error}.\n{unchanged}", EXIT_INPUT)
     if not database.parent.is_dir():
         _fail(f"Folder {database.parent} does not exist.", EXIT_INPUT)
 
