@@ -73,10 +73,13 @@
     {%- elif contract_type == 'integer' -%}
         ({{ expression }} is null or {{ arpu.regex_full_match(expression, '-?[0-9]{1,18}') }})
     {%- elif contract_type == 'decimal' -%}
-        {#- Money is held as decimal(28, 6): at most 22 integer digits.
-            The contract's range is narrower (money_limit, below): a value
-            that casts can still be rejected as out of range. -#}
-        ({{ expression }} is null or {{ arpu.regex_full_match(expression, '-?[0-9]{1,22}([.][0-9]+)?') }})
+        {#- Money is held as decimal(28, 6): at most 22 integer digits, and
+            with 22 at most 6 places, since rounding more places could carry
+            into a 23rd digit and fail the cast. The contract's range is
+            narrower (money_limit, below): a value that casts can still be
+            rejected as out of range. -#}
+        ({{ expression }} is null or {{ arpu.regex_full_match(
+            expression, '-?([0-9]{1,21}([.][0-9]+)?|[0-9]{22}([.][0-9]{1,6})?)') }})
     {%- elif contract_type == 'date' -%}
         ({{ expression }} is null or case
             when {{ arpu.regex_full_match(expression, arpu._date_pattern()) }}

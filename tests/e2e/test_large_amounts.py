@@ -47,6 +47,9 @@ LINES = {
                       ["discount_amount_out_of_range"]),
     # 23 integer digits do not cast at all (the form's limit, unchanged).
     "too_long": (line("too_long", "a_good", "12345678901234567890123"), ["invalid_amount"]),
+    # 22 integer digits and a 7th place: rounded to 6 places it would carry
+    # into a 23rd digit, so it does not cast (it once crashed the build).
+    "carry": (line("carry", "a_good", "9999999999999999999999.9999995"), ["invalid_amount"]),
     # Its only rate is out of range, so rejected: no rate to convert with.
     "rate_rejected": (line("rate_rejected", "a_good", "100", currency="XXX"), ["no_fx_rate"]),
 }
@@ -177,9 +180,10 @@ def test_huge_amounts_still_reconcile(build):
     assert usd["rejected_amount"] == rejected == D("1234567890123456789112.99")
     assert usd["raw_amount"] == accepted + rejected
     assert usd["unexplained_amount"] == 0
-    # The 23-digit amount cannot be read: counted, not summed.
+    # The 23-digit amount and the one that would carry into a 23rd digit
+    # cannot be read: counted, not summed.
     assert (usd["raw_rows"], usd["accepted_rows"], usd["rejected_rows"],
-            usd["unreadable_rows"]) == (7, 3, 4, 1)
+            usd["unreadable_rows"]) == (7, 3, 4, 2)
 
 
 def test_spend_out_of_range_is_left_out(build):
