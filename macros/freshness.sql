@@ -7,8 +7,11 @@
 {% macro invoice_lines_loaded_at_query(relation) -%}
     {%- set expression = var('invoice_lines_loaded_at', '') | string | trim -%}
     {%- if not expression -%}
+        {#- Cleaned as staging cleans them: padded values read, and an
+            empty updated_at falls back to invoice_date. -#}
         {%- set expression = arpu.strict_cast(
-            'coalesce(updated_at, invoice_date)', 'timestamp') -%}
+            'coalesce(' ~ arpu.clean_text('updated_at') ~ ', '
+            ~ arpu.clean_text('invoice_date') ~ ')', 'timestamp') -%}
     {%- endif -%}
     select max({{ expression }}) from {{ relation }}
 {%- endmacro %}
