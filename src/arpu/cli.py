@@ -165,7 +165,7 @@ def build(
 
     try:
         with build_lock(database):
-            check_replaceable(database, project)
+            check_replaceable(database)
             clean_stale_builds(database)
             _build_and_publish(project, data_dir, database, as_of, full_refresh,
                                allow_empty, storage_version)

@@ -16,8 +16,7 @@ from typing import Iterator
 
 # The table that marks a database as ours (models/marts/audit).
 MARKER_TABLE = "arpu_build_info"
-# A file of arpu 0.1.0, from before the marker: these marts, and nothing
-# but what the project builds.
+# A file of arpu 0.1.0, from before the marker, holds this mart.
 LEGACY_MARKER_TABLE = "mart_arpu_monthly"
 SOURCE_SCHEMA = "billing_raw"
 
@@ -128,20 +127,13 @@ def discard(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def expected_tables(project: Path) -> set[str]:
-    """Every relation a build of the project makes in schema main."""
-    return {p.stem for p in (project / "models").rglob("*.sql")} | {
-        p.stem for p in (project / "seeds").glob("*.csv")
-    }
-
-
 def _open_read_only(path: Path):
     import duckdb
 
     return duckdb.connect(str(path), read_only=True)
 
 
-def check_replaceable(database: Path, project: Path) -> None:
+def check_replaceable(database: Path) -> None:
     """Raise NotOurs unless `database` is absent or a database this project
     published: it holds arpu_build_info, or (arpu 0.1.0) mart_arpu_monthly,
     and no schema of the user's own. Publishing replaces the whole file, so
@@ -174,13 +166,10 @@ def check_replaceable(database: Path, project: Path) -> None:
         raise NotOurs(refusal) from None
     finally:
         connection.close()
-    expected = expected_tables(project)
-    # With the marker, any table in main may be of another arpu version;
-    # without it (arpu 0.1.0), every table must be one this project builds.
-    # A schema of the user's own (finance.budget) is never ours.
+    # Tables in main may be of any arpu version (models come and go); a
+    # schema of the user's own (finance.budget) is never ours.
     foreign = sorted(f"{schema}.{name}" for schema, name in relations
-                     if schema != SOURCE_SCHEMA
-                     and not (schema == "main" and (marked or name in expected)))
+                     if schema not in ("main", SOURCE_SCHEMA))
     if not foreign and (marked or ("main", LEGACY_MARKER_TABLE) in relations):
         return
     raise NotOurs(_refusal(database, foreign))
