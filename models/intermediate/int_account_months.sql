@@ -18,15 +18,13 @@ months as (
 
 users as (
 
-    select * from {{ ref('int_users_validated') }}
-    where is_accepted
+    select * from {{ ref('int_users_accepted') }}
 
 ),
 
 plans as (
 
-    select * from {{ ref('int_plans_validated') }}
-    where is_accepted
+    select * from {{ ref('int_plans_accepted') }}
 
 ),
 

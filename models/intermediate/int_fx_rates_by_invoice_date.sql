@@ -11,8 +11,7 @@ line_items as (
 
 rates as (
 
-    select * from {{ ref('int_fx_rates_validated') }}
-    where is_accepted
+    select * from {{ ref('int_fx_rates_accepted') }}
 
 ),
 

@@ -4,22 +4,19 @@ with
 
 line_items as (
 
-    select * from {{ ref('int_invoice_line_items_validated') }}
-    where is_accepted
+    select * from {{ ref('int_invoice_line_items_accepted') }}
 
 ),
 
 accounts as (
 
-    select * from {{ ref('int_accounts_validated') }}
-    where is_accepted
+    select * from {{ ref('int_accounts_accepted') }}
 
 ),
 
 refunds as (
 
-    select * from {{ ref('int_refunds_validated') }}
-    where is_accepted
+    select * from {{ ref('int_refunds_accepted') }}
 
 ),
 

@@ -1,13 +1,15 @@
-"""Cohorts, MRR movements, the MRR bridge and plan tiers on a base worked
-out by hand (metrics.md sections 8, 9, 10 and 13). As-of date: May 1 2024,
-the latest invoice; every line runs from the 1st to the 1st.
+"""Cohorts, MRR movements, the MRR bridge, plan tiers and segment changes on
+a base worked out by hand (metrics.md sections 8, 9, 10 and 13). As-of date:
+May 1 2024, the latest invoice; every line runs from the 1st to the 1st.
 
     account  Jan  Feb  Mar  Apr  May
-    c1       100  160  160  160  160    cohort Jan: expands in Feb
-    c2       100  100  100  100   80    contracts in May
+    c1       100  160  160  160  160    cohort Jan: expands in Feb; 3 users
+    c2       100  100  100  100   80    contracts in May; 2 users
     c3       100  100    -    -    -    lost in Mar
     r          -  200    -  250    -    new Feb, churns Mar, back Apr, churns May
     t          -    -    -    -  100    50 on starter + 50 on pro: a tie
+
+Accounts without user rows (c3, r, t) count one user each.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ LINES = (
     + monthly_lines("t", "50", [(2024, 5)], plan="p_pro", suffix="b")
 )
 
+# Active from before the first month, never deactivated.
+USERS = [
+    {"user_id": f"{account}_u{n}", "account_id": account, "created_at": "2023-12-01"}
+    for account, count in (("c1", 3), ("c2", 2)) for n in range(count)
+]
+
 PLANS = [
     {"plan_id": "p_starter", "tier": "Starter", "tier_rank": "1"},
     {"plan_id": "p_pro", "tier": " PRO ", "tier_rank": "2"},
@@ -43,6 +51,7 @@ def build(tmp_path_factory):
         "accounts": [{"account_id": a, "created_at": "2023-12-01"} for a in ("c1", "c2", "c3", "r", "t")],
         "invoice_line_items": LINES,
         "plans": PLANS,
+        "users": USERS,
     })
     return build_ok(folder / "data", folder / "arpu.duckdb")
 
@@ -124,6 +133,35 @@ def test_plan_tier_tie_goes_to_the_higher_rank(build):
     segment = build.rows("select segment_value, paying_accounts, mrr from main.mart_arpu_by_segment "
                          "where month = '2024-05-01' and segment_type = 'plan_tier' order by 1")
     assert segment == [("pro", 1, Decimal(100)), ("unknown", 2, Decimal(240))]
+
+
+def test_segment_changes_against_the_same_segment_a_month_earlier(build):
+    # plan_tier in April: c1, c2 and r have no plan, so all three are
+    # `unknown`: mrr 160 + 100 + 250 = 510 over 3 accounts and 3 + 2 + 1 = 6
+    # users: ARPA 170, ARPU 85. May: c1 and c2 only (r churned; t is `pro`):
+    # mrr 160 + 80 = 240 over 2 accounts and 3 + 2 = 5 users: ARPA 120,
+    # ARPU 48. Changes: ARPA 120 / 170 - 1 = -5/17 = -0.2941..., ARPU
+    # 48 / 85 - 1 = -37/85 = -0.4352...
+    rows = {row["segment_value"]: row for row in build.dicts(
+        "select * from main.mart_arpu_by_segment "
+        "where month = '2024-05-01' and segment_type = 'plan_tier'")}
+    unknown = rows["unknown"]
+    assert (unknown["paying_accounts"], unknown["paying_users"]) == (2, 5)
+    assert unknown["mrr"] == Decimal(240)
+    assert unknown["arpa"] == pytest.approx(120, abs=1e-9)
+    assert unknown["arpu"] == pytest.approx(48, abs=1e-9)
+    assert unknown["arpa_mom_change"] == pytest.approx(-5 / 17, abs=1e-12)
+    assert unknown["arpu_mom_change"] == pytest.approx(-37 / 85, abs=1e-12)
+    # `pro` (t alone, no user rows: 1 user) had no row in April: no change.
+    pro = rows["pro"]
+    assert (pro["paying_accounts"], pro["paying_users"]) == (1, 1)
+    assert pro["arpu"] == pytest.approx(100, abs=1e-9)
+    assert pro["arpa_mom_change"] is None and pro["arpu_mom_change"] is None
+    # The whole base in May: 340 over 3 accounts and 3 + 2 + 1 = 6 users,
+    # against 510 over 6 users in April: ARPU 340/6 / 85 - 1 = -1/3.
+    (monthly,) = build.dicts("select * from main.mart_arpu_monthly where month = '2024-05-01'")
+    assert monthly["arpu"] == pytest.approx(340 / 6, abs=1e-9)
+    assert monthly["arpu_mom_change"] == pytest.approx(-1 / 3, abs=1e-12)
 
 
 def test_tenure_bands_follow_the_cohort(build):

@@ -104,7 +104,8 @@ def test_an_accepted_spend_of_0_is_a_cac_of_0(economics):
 @pytest.fixture(scope="module")
 def mix(tmp_path_factory):
     """SMB (10 employees) at 100 and mid-market (200 employees) at 500:
-    7 and 3 accounts in January, 5 and 5 in February."""
+    7 and 3 accounts in January, 5 and 5 in February. The two SMB accounts
+    that leave (smb5, smb6) are in country DE, every other one in none."""
     folder = tmp_path_factory.mktemp("mix")
     smb_jan, smb_feb = [f"smb{n}" for n in range(7)], [f"smb{n}" for n in range(5)]
     mm_jan, mm_feb = [f"mm{n}" for n in range(3)], [f"mm{n}" for n in range(5)]
@@ -114,7 +115,9 @@ def mix(tmp_path_factory):
     for name in mm_feb:
         lines += monthly_lines(name, "500", ([(2024, 1)] if name in mm_jan else []) + [(2024, 2)])
     write_tables(folder / "data", {
-        "accounts": accounts(smb_jan, employee_count="10") + accounts(mm_feb, employee_count="200"),
+        "accounts": accounts(smb_feb, employee_count="10")
+        + accounts(smb_jan[5:], employee_count="10", country_code="DE")
+        + accounts(mm_feb, employee_count="200"),
         "invoice_line_items": lines,
     })
     build = build_ok(folder / "data", folder / "arpu.duckdb")
@@ -136,6 +139,23 @@ def test_mix_shift_70_30_to_50_50_is_a_mix_effect_of_80(mix):
     (first,) = mix.dicts("select * from main.mart_arpa_mix "
                          "where month = '2024-01-01' and segment_type = 'company_size'")
     assert first["arpa_change"] is None and first["mix_effect"] is None
+
+
+def test_a_segment_that_stops_paying_is_mix(mix):
+    # country: January DE = smb5, smb6 (2 of 10, w 0.2, ARPA 100) and unknown
+    # = 5 SMB + 3 MM (w 0.8, ARPA (500 + 1500) / 8 = 250); February unknown
+    # only (w 1, ARPA 300). DE, paying in January only: mix -0.2 * 100 = -20.
+    # unknown: rate 0.8 * (300 - 250) = 40, mix (1 - 0.8) * 250 = 50,
+    # interaction 0.2 * 50 = 10. 40 + (50 - 20) + 10 = 80.
+    (row,) = mix.dicts("select * from main.mart_arpa_mix "
+                       "where month = '2024-02-01' and segment_type = 'country'")
+    assert row["arpa_change"] == pytest.approx(80, abs=1e-9)
+    assert row["rate_effect"] == pytest.approx(40, abs=1e-9)
+    assert row["mix_effect"] == pytest.approx(30, abs=1e-9)
+    assert row["interaction"] == pytest.approx(10, abs=1e-9)
+    # DE has no February row in the segment mart.
+    assert mix.rows("select month from main.mart_arpu_by_segment "
+                    "where segment_type = 'country' and segment_value = 'DE'") == [(JAN,)]
 
 
 def test_no_acquisition_spend_file_means_no_cac(mix):

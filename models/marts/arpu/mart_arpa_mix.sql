@@ -3,21 +3,17 @@
 -- Grain: month x segment type; NULLs where M-1 or M has no paying account.
 with
 
-months as (
+-- Blended paying accounts and ARPA, and the month before's.
+paying_months as (
 
-    select * from {{ ref('int_reporting_months') }}
-
-),
-
-monthly as (
-
-    select * from {{ ref('mart_arpu_monthly') }}
+    select * from {{ ref('int_paying_months') }}
 
 ),
 
-segments as (
+-- The segments paying in M or in M-1, with both months' values.
+segment_months as (
 
-    select * from {{ ref('mart_arpu_by_segment') }}
+    select * from {{ ref('int_segment_months') }}
 
 ),
 
@@ -27,62 +23,31 @@ segment_types as (
 
 ),
 
-weighted as (
-
-    select
-        segments.month,
-        segments.segment_type,
-        segments.segment_value,
-        segments.arpa,
-        {{ safe_ratio('segments.paying_accounts', 'monthly.paying_accounts') }}
-            as weight
-    from segments
-    inner join monthly
-        on segments.month = monthly.month
-
-),
-
--- The segments to compare in M: those paying in M or in M-1.
-segment_keys as (
-
-    select
-        month,
-        segment_type,
-        segment_value
-    from weighted
-    union
-    select
-        {{ add_months('month', 1) }} as month,
-        segment_type,
-        segment_value
-    from weighted
-
-),
-
--- Each of them with its weight and ARPA in both months.
+-- Each segment's weight w_s = paying_accounts_s / paying_accounts and ARPA
+-- in both months; a weight is NULL in a month the segment does not pay.
 segment_pairs as (
 
     select
-        months.month,
-        segment_keys.segment_type,
-        segment_keys.segment_value,
-        current_month.weight,
-        current_month.arpa,
-        previous_month.weight as previous_weight,
-        previous_month.arpa as previous_arpa
-    from months
-    inner join segment_keys
-        on months.month = segment_keys.month
-    left join weighted as current_month
-        on
-            segment_keys.month = current_month.month
-            and segment_keys.segment_type = current_month.segment_type
-            and segment_keys.segment_value = current_month.segment_value
-    left join weighted as previous_month
-        on
-            months.previous_month = previous_month.month
-            and segment_keys.segment_type = previous_month.segment_type
-            and segment_keys.segment_value = previous_month.segment_value
+        segment_months.month,
+        segment_months.segment_type,
+        segment_months.segment_value,
+        case
+            when segment_months.paying_accounts > 0
+                then {{ safe_ratio(
+                    'segment_months.paying_accounts',
+                    'paying_months.paying_accounts') }}
+        end as weight,
+        segment_months.arpa,
+        case
+            when segment_months.previous_paying_accounts > 0
+                then {{ safe_ratio(
+                    'segment_months.previous_paying_accounts',
+                    'paying_months.previous_paying_accounts') }}
+        end as previous_weight,
+        segment_months.previous_arpa
+    from segment_months
+    inner join paying_months
+        on segment_months.month = paying_months.month
 
 ),
 
@@ -124,8 +89,8 @@ blended as (
         month,
         arpa,
         -- NULL when M or M-1 has no paying account.
-        arpa - lag(arpa) over (order by month) as arpa_change
-    from monthly
+        arpa - previous_arpa as arpa_change
+    from paying_months
 
 ),
 

@@ -20,24 +20,30 @@ segments as (
 
 ),
 
+-- Each segment's paying accounts a month earlier.
+segment_months as (
+
+    select * from {{ ref('int_segment_months') }}
+
+),
+
 segment_changes as (
 
     select
-        current_month.month,
-        current_month.segment_type,
-        current_month.segment_value,
-        current_month.arpa_mom_change,
-        current_month.arpu / previous_month.arpu - 1 as arpu_mom_change
-    from segments as current_month
-    inner join segments as previous_month
+        segments.month,
+        segments.segment_type,
+        segments.segment_value,
+        segments.arpa_mom_change,
+        segments.arpu_mom_change
+    from segments
+    inner join segment_months
         on
-            current_month.segment_type = previous_month.segment_type
-            and current_month.segment_value = previous_month.segment_value
-            and {{ add_months('current_month.month', -1) }}
-            = previous_month.month
+            segments.month = segment_months.month
+            and segments.segment_type = segment_months.segment_type
+            and segments.segment_value = segment_months.segment_value
     where
-        current_month.paying_accounts >= {{ min_accounts }}
-        and previous_month.paying_accounts >= {{ min_accounts }}
+        segments.paying_accounts >= {{ min_accounts }}
+        and segment_months.previous_paying_accounts >= {{ min_accounts }}
 
 ),
 

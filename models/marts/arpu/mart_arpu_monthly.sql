@@ -7,6 +7,13 @@ months as (
 
 ),
 
+-- Paying accounts, users, MRR, ARPA and ARPU, and the month before's.
+paying_months as (
+
+    select * from {{ ref('int_paying_months') }}
+
+),
+
 customers as (
 
     select
@@ -27,9 +34,6 @@ paying as (
 
     select
         month,
-        count(*) as paying_accounts,
-        sum(user_count) as paying_users,
-        sum(mrr) as mrr,
         sum(gross_mrr) as gross_mrr,
         sum(case when is_new then 1 else 0 end) as new_accounts,
         sum(case when is_new then user_count else 0 end) as new_users,
@@ -59,9 +63,14 @@ filled as (
     select
         months.month,
         months.month_number,
-        coalesce(paying.paying_accounts, 0) as paying_accounts,
-        coalesce(paying.paying_users, 0) as paying_users,
-        coalesce(paying.mrr, 0) as mrr,
+        paying_months.paying_accounts,
+        paying_months.paying_users,
+        paying_months.mrr,
+        paying_months.arpa,
+        paying_months.arpu,
+        paying_months.previous_paying_accounts,
+        paying_months.previous_arpa,
+        paying_months.previous_arpu,
         coalesce(paying.gross_mrr, 0) as gross_mrr,
         coalesce(paying.new_accounts, 0) as new_accounts,
         coalesce(paying.new_users, 0) as new_users,
@@ -73,6 +82,8 @@ filled as (
         paying.arpa_p75,
         paying.arpa_p90
     from months
+    inner join paying_months
+        on months.month = paying_months.month
     left join paying
         on months.month = paying.month
     left join recognized
@@ -84,16 +95,10 @@ ratios as (
 
     select
         *,
-        {{ safe_ratio('mrr', 'paying_accounts') }} as arpa,
-        {{ safe_ratio('mrr', 'paying_users') }} as arpu,
         {{ safe_ratio('new_mrr', 'new_accounts') }} as new_arpa,
         {{ safe_ratio('new_mrr', 'new_users') }} as new_arpu,
         {{ safe_ratio('gross_mrr', 'paying_accounts') }} as gross_arpa,
         {{ safe_ratio('total_revenue', 'paying_accounts') }} as total_arpa,
-        -- The month before the first one counts 0 paying accounts.
-        coalesce(
-            lag(paying_accounts) over (order by month), 0
-        ) as previous_paying_accounts,
         sum(total_revenue) over (
             order by month rows between 11 preceding and current row
         ) as trailing_revenue,
@@ -108,13 +113,15 @@ changes as (
 
     select
         *,
+        -- The month before the first one counts 0 paying accounts.
         case
             when paying_accounts > 0
                 then {{ safe_ratio(
                     'mrr', '(previous_paying_accounts + paying_accounts) / 2.0') }}
         end as arpa_period_avg,
-        arpa / lag(arpa) over (order by month) - 1 as arpa_mom_change,
-        arpu / lag(arpu) over (order by month) - 1 as arpu_mom_change,
+        -- NULL where M or M-1 has no ARPA (ARPU).
+        arpa / previous_arpa - 1 as arpa_mom_change,
+        arpu / previous_arpu - 1 as arpu_mom_change,
         case
             when month_number >= 12 then trailing_revenue
         end as t12m_revenue

@@ -3,25 +3,11 @@
 -- (arpa_effect) and both at once (interaction). Grain: month.
 with
 
-monthly as (
+-- N and A of mart_arpu_monthly, and the month before's: before the first
+-- month nobody pays (0 accounts, 0 MRR, no ARPA).
+paying_months as (
 
-    select * from {{ ref('mart_arpu_monthly') }}
-
-),
-
-paired as (
-
-    select
-        month,
-        mrr,
-        paying_accounts,
-        arpa,
-        -- Before the first month nobody pays.
-        coalesce(lag(mrr) over (order by month), 0) as previous_mrr,
-        coalesce(lag(paying_accounts) over (order by month), 0)
-            as previous_paying_accounts,
-        lag(arpa) over (order by month) as previous_arpa
-    from monthly
+    select * from {{ ref('int_paying_months') }}
 
 ),
 
@@ -45,7 +31,7 @@ final as (
                 (paying_accounts - previous_paying_accounts)
                 * (arpa - previous_arpa)
         end as interaction
-    from paired
+    from paying_months
 
 )
 

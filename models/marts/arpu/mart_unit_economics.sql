@@ -10,6 +10,13 @@ monthly as (
 
 ),
 
+-- Paying accounts a month earlier: 0 before the first reported month.
+paying_months as (
+
+    select * from {{ ref('int_paying_months') }}
+
+),
+
 movements as (
 
     select * from {{ ref('mart_mrr_movements') }}
@@ -18,8 +25,7 @@ movements as (
 
 spend as (
 
-    select * from {{ ref('int_acquisition_spend_validated') }}
-    where is_accepted
+    select * from {{ ref('int_acquisition_spend_accepted') }}
 
 ),
 
@@ -43,17 +49,17 @@ joined as (
         monthly.new_arpa,
         movements.churned_accounts,
         spend_per_month.acquisition_spend,
-        -- Months before the first reported one count 0 paying accounts.
-        coalesce(
-            lag(monthly.paying_accounts) over (order by monthly.month), 0
-        ) as previous_paying_accounts,
+        paying_months.previous_paying_accounts,
         sum(movements.churned_accounts) over (
             order by monthly.month rows between 11 preceding and current row
         ) as churned_accounts_12m,
+        -- Months before the first reported one count 0 paying accounts.
         coalesce(sum(monthly.paying_accounts) over (
             order by monthly.month rows between 12 preceding and 1 preceding
         ), 0) as paying_accounts_12m
     from monthly
+    inner join paying_months
+        on monthly.month = paying_months.month
     inner join movements
         on monthly.month = movements.month
     left join spend_per_month

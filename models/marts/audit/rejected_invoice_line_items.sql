@@ -4,8 +4,7 @@ with
 
 line_items as (
 
-    select * from {{ ref('int_invoice_line_items_validated') }}
-    where not is_accepted
+    select * from {{ ref('int_invoice_line_items_rejected') }}
 
 ),
 

@@ -4,57 +4,49 @@ with
 
 accounts as (
 
-    select * from {{ ref('int_accounts_validated') }}
-    where not is_accepted
+    select * from {{ ref('int_accounts_rejected') }}
 
 ),
 
 plans as (
 
-    select * from {{ ref('int_plans_validated') }}
-    where not is_accepted
+    select * from {{ ref('int_plans_rejected') }}
 
 ),
 
 subscriptions as (
 
-    select * from {{ ref('int_subscriptions_validated') }}
-    where not is_accepted
+    select * from {{ ref('int_subscriptions_rejected') }}
 
 ),
 
 users as (
 
-    select * from {{ ref('int_users_validated') }}
-    where not is_accepted
+    select * from {{ ref('int_users_rejected') }}
 
 ),
 
 line_items as (
 
-    select * from {{ ref('int_invoice_line_items_validated') }}
-    where not is_accepted
+    select * from {{ ref('int_invoice_line_items_rejected') }}
 
 ),
 
 refunds as (
 
-    select * from {{ ref('int_refunds_validated') }}
-    where not is_accepted
+    select * from {{ ref('int_refunds_rejected') }}
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_validated') }}
-    where not is_accepted
+    select * from {{ ref('int_fx_rates_rejected') }}
 
 ),
 
 spend as (
 
-    select * from {{ ref('int_acquisition_spend_validated') }}
-    where not is_accepted
+    select * from {{ ref('int_acquisition_spend_rejected') }}
 
 ),
 

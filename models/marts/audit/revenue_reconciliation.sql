@@ -11,9 +11,9 @@ staged as (
 
 ),
 
-validated as (
+accepted as (
 
-    select * from {{ ref('int_invoice_line_items_validated') }}
+    select * from {{ ref('int_invoice_line_items_accepted') }}
 
 ),
 
@@ -73,8 +73,7 @@ accepted_lines as (
         currency,
         count(*) as accepted_rows,
         sum(amount) as accepted_amount
-    from validated
-    where is_accepted
+    from accepted
     group by 1
 
 ),

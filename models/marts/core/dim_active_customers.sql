@@ -11,8 +11,7 @@ account_months as (
 
 accounts as (
 
-    select * from {{ ref('int_accounts_validated') }}
-    where is_accepted
+    select * from {{ ref('int_accounts_accepted') }}
 
 ),
 

@@ -1,3 +1,10 @@
+-- Every staged invoice line with its verdict and FX rate: typed values,
+-- original text and rejection_reasons (NULL = accepted). Grain: one row per
+-- row of stg_billing__invoice_line_items. The one place lines are judged:
+-- a table, so that int_invoice_line_items_accepted and
+-- int_invoice_line_items_rejected, views that only filter it by
+-- rejection_reasons, never evaluate a strict cast or a reason again over
+-- the biggest input.
 with
 
 line_items as (
@@ -8,8 +15,7 @@ line_items as (
 
 accepted_accounts as (
 
-    select account_id from {{ ref('int_accounts_validated') }}
-    where is_accepted
+    select account_id from {{ ref('int_accounts_accepted') }}
 
 ),
 
@@ -83,8 +89,7 @@ final as (
         period_end_raw,
         invoice_date_raw,
         updated_at_raw,
-        rejection_reasons,
-        rejection_reasons is null as is_accepted
+        rejection_reasons
     from checked
 
 )

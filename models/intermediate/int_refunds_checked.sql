@@ -1,3 +1,7 @@
+-- Every staged refund row with its verdict: typed values, original text and
+-- rejection_reasons (NULL = accepted). Grain: one row per row of
+-- stg_billing__refunds. The one place refunds are judged: int_refunds_accepted
+-- and int_refunds_rejected only filter this table by rejection_reasons.
 with
 
 refunds as (
@@ -6,22 +10,28 @@ refunds as (
 
 ),
 
-line_items as (
+accepted_lines as (
 
-    select * from {{ ref('int_invoice_line_items_validated') }}
+    select line_item_id from {{ ref('int_invoice_line_items_accepted') }}
 
 ),
 
--- A duplicated line id is rejected in every copy, so one flag per id is
--- enough to tell a refund of a rejected line.
-line_keys as (
+rejected_lines as (
 
-    select
-        line_item_id,
-        min(case when is_accepted then 1 else 0 end) = 1 as is_accepted
-    from line_items
+    select line_item_id from {{ ref('int_invoice_line_items_rejected') }}
+
+),
+
+-- A duplicated line id is rejected in every copy, so an id is either one
+-- accepted line or only rejected ones: a refund's line is looked up among
+-- the accepted lines (unique ids) and the rejected ids (made distinct, so
+-- that no refund row is repeated). The refunds, the small side, are joined
+-- to them, rather than every line id grouped.
+rejected_line_keys as (
+
+    select distinct line_item_id
+    from rejected_lines
     where line_item_id is not null
-    group by 1
 
 ),
 
@@ -29,8 +39,9 @@ keyed as (
 
     select
         refunds.*,
-        line_keys.line_item_id is not null as has_line,
-        coalesce(line_keys.is_accepted, false) as has_accepted_line,
+        accepted_lines.line_item_id is not null
+        or rejected_line_keys.line_item_id is not null as has_line,
+        accepted_lines.line_item_id is not null as has_accepted_line,
         count(*) over (partition by refunds.refund_id) as rows_with_key,
         -- Over every refund row of the line whose amount reads and is in
         -- range, accepted or not: a bound on what the accepted ones add up
@@ -42,8 +53,10 @@ keyed as (
             end
         ) over (partition by refunds.line_item_id) as line_refunds_total
     from refunds
-    left join line_keys
-        on refunds.line_item_id = line_keys.line_item_id
+    left join accepted_lines
+        on refunds.line_item_id = accepted_lines.line_item_id
+    left join rejected_line_keys
+        on refunds.line_item_id = rejected_line_keys.line_item_id
 
 ),
 
@@ -74,8 +87,7 @@ final as (
         refunded_at,
         amount_raw,
         refunded_at_raw,
-        rejection_reasons,
-        rejection_reasons is null as is_accepted
+        rejection_reasons
     from checked
 
 )

@@ -1,3 +1,8 @@
+-- Every staged subscription row with its verdict: typed values, original
+-- text and rejection_reasons (NULL = accepted). Grain: one row per row of
+-- stg_billing__subscriptions. The one place subscriptions are judged:
+-- int_subscriptions_accepted and int_subscriptions_rejected only filter this
+-- table by rejection_reasons.
 with
 
 subscriptions as (
@@ -8,8 +13,7 @@ subscriptions as (
 
 accepted_accounts as (
 
-    select account_id from {{ ref('int_accounts_validated') }}
-    where is_accepted
+    select account_id from {{ ref('int_accounts_accepted') }}
 
 ),
 
@@ -53,8 +57,7 @@ final as (
         started_at_raw,
         trial_ends_at_raw,
         ended_at_raw,
-        rejection_reasons,
-        rejection_reasons is null as is_accepted
+        rejection_reasons
     from checked
 
 )

@@ -1,3 +1,9 @@
+-- Every staged account row with its verdict (billing-contract.md, "Bad
+-- input"): typed values, original text and rejection_reasons, NULL when the
+-- row breaks nothing. Grain: one row per row of stg_billing__accounts. The
+-- one place accounts are judged: int_accounts_accepted and
+-- int_accounts_rejected only filter this table by rejection_reasons, so the
+-- rule is written, and the strict casts run, once.
 with
 
 accounts as (
@@ -41,8 +47,7 @@ final as (
         employee_count_raw,
         is_test_raw,
         created_at_raw,
-        rejection_reasons,
-        rejection_reasons is null as is_accepted
+        rejection_reasons
     from checked
 
 )

@@ -1,3 +1,8 @@
+-- Every staged FX rate row but the reporting currency's, with its verdict:
+-- typed values, original text and rejection_reasons (NULL = accepted).
+-- Grain: one row per remaining row of stg_billing__fx_rates. The one place
+-- rates are judged: int_fx_rates_accepted and int_fx_rates_rejected only
+-- filter this table by rejection_reasons.
 with
 
 fx_rates as (
@@ -46,8 +51,7 @@ final as (
         rate_date,
         rate_to_reporting_raw,
         rate_date_raw,
-        rejection_reasons,
-        rejection_reasons is null as is_accepted
+        rejection_reasons
     from checked
 
 )

@@ -1,3 +1,7 @@
+-- Every staged user row with its verdict: typed values, original text and
+-- rejection_reasons (NULL = accepted). Grain: one row per row of
+-- stg_billing__users. The one place users are judged: int_users_accepted and
+-- int_users_rejected only filter this table by rejection_reasons.
 with
 
 users as (
@@ -8,8 +12,7 @@ users as (
 
 accepted_accounts as (
 
-    select account_id from {{ ref('int_accounts_validated') }}
-    where is_accepted
+    select account_id from {{ ref('int_accounts_accepted') }}
 
 ),
 
@@ -48,8 +51,7 @@ final as (
         deactivated_at,
         created_at_raw,
         deactivated_at_raw,
-        rejection_reasons,
-        rejection_reasons is null as is_accepted
+        rejection_reasons
     from checked
 
 )

@@ -1,3 +1,7 @@
+-- Every staged plan row with its verdict: typed values, original text and
+-- rejection_reasons (NULL = accepted). Grain: one row per row of
+-- stg_billing__plans. The one place plans are judged: int_plans_accepted and
+-- int_plans_rejected only filter this table by rejection_reasons.
 with
 
 plans as (
@@ -36,8 +40,7 @@ final as (
         pricing_model,
         tier_rank,
         tier_rank_raw,
-        rejection_reasons,
-        rejection_reasons is null as is_accepted
+        rejection_reasons
     from checked
 
 )

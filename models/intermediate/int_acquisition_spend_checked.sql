@@ -1,0 +1,27 @@
+-- Every staged acquisition spend row with its verdict: typed values,
+-- original text and rejection_reasons (NULL = accepted; only staging's row
+-- reasons apply). Grain: one row per row of stg_billing__acquisition_spend.
+-- int_acquisition_spend_accepted and int_acquisition_spend_rejected only
+-- filter this table by rejection_reasons.
+with
+
+spend as (
+
+    select * from {{ ref('stg_billing__acquisition_spend') }}
+
+),
+
+final as (
+
+    select
+        acquisition_channel,
+        amount,
+        spend_month,
+        amount_raw,
+        spend_month_raw,
+        {{ finish_reasons('row_reasons') }} as rejection_reasons
+    from spend
+
+)
+
+select * from final
