@@ -26,6 +26,9 @@ final as (
         charge_type,
         currency,
         invoice_status,
+        -- The amount as the contract reads it (NULL when it does not cast):
+        -- what revenue_reconciliation sums over rejected lines.
+        amount,
         amount_raw,
         discount_amount_raw,
         quantity_raw,

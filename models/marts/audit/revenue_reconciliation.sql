@@ -19,7 +19,7 @@ accepted as (
 
 rejected as (
 
-    select * from {{ ref('rejected_invoice_line_items') }}
+    select * from {{ ref('int_invoice_line_items_rejected') }}
 
 ),
 
@@ -78,17 +78,14 @@ accepted_lines as (
 
 ),
 
--- The quarantine keeps the text as given: read the amount back strictly.
 rejected_lines as (
 
     select
         currency,
         count(*) as rejected_rows,
-        sum({{ strict_cast('amount', 'decimal') }}) as rejected_amount
+        sum(amount) as rejected_amount
     from rejected
-    where
-        currency is not null
-        and {{ strict_cast('amount', 'decimal') }} is not null
+    where currency is not null and amount is not null
     group by 1
 
 ),
