@@ -21,16 +21,7 @@ months as (
 currency_months as (
 
     select * from {{ ref('int_account_currency_months') }}
-    where currency != '{{ var("reporting_currency") | upper }}'
-
-),
-
-account_cohorts as (
-
-    select distinct
-        account_id,
-        cohort_month
-    from customers
+    where currency != {{ reporting_currency() }}
 
 ),
 
@@ -58,8 +49,10 @@ compared as (
         candidates.month,
         coalesce(previous_month.mrr, 0) as previous_mrr,
         coalesce(current_month.mrr, 0) as mrr,
-        -- Paid before M: the first paying month is earlier.
-        account_cohorts.cohort_month < candidates.month as has_paid_before
+        -- New: M is the account's cohort month, its first paying month
+        -- (dim_active_customers.is_new). Paying now and never before, so 0
+        -- before: section 10's new, and mart_arpu_monthly's new accounts.
+        coalesce(current_month.is_new, false) as is_new
     from candidates
     inner join months
         on candidates.month = months.month
@@ -71,8 +64,6 @@ compared as (
         on
             candidates.account_id = previous_month.account_id
             and months.previous_month = previous_month.month
-    inner join account_cohorts
-        on candidates.account_id = account_cohorts.account_id
 
 ),
 
@@ -155,8 +146,8 @@ classified as (
     select
         *,
         case
-            when previous_mrr = 0 and mrr > 0 and not has_paid_before
-                then 'new'
+            when is_new then 'new'
+            -- Paying now, not before, but not new: paid before M.
             when previous_mrr = 0 and mrr > 0 then 'reactivation'
             when previous_mrr > 0 and mrr = 0 then 'churn'
             -- Paying in both months: the business change decides, even

@@ -21,9 +21,8 @@ latest_invoice as (
 
     select max(invoice_date) as latest_invoice_date
     from line_items
-    where
-        not is_test_account
-        and invoice_status in ('paid', 'open')
+    -- The lines that count before the as-of date cuts them.
+    where {{ is_line_that_counts() }}
 
 ),
 

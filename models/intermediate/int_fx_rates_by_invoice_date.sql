@@ -64,7 +64,7 @@ reporting_currency as (
         invoice_date as rate_date,
         cast(1 as {{ type_rate() }}) as rate_to_reporting
     from needed
-    where currency = '{{ var("reporting_currency") | upper }}'
+    where currency = {{ reporting_currency() }}
 
 ),
 

@@ -18,7 +18,7 @@ foreign_rates as (
     select * from fx_rates
     where
         currency is null
-        or currency != '{{ var("reporting_currency") | upper }}'
+        or currency != {{ reporting_currency() }}
 
 ),
 

@@ -21,10 +21,7 @@ counted as (
     select line_items.*
     from line_items
     cross join as_of
-    where
-        not line_items.is_test_account
-        and line_items.invoice_status in ('paid', 'open')
-        and line_items.invoice_date <= as_of.as_of_date
+    where {{ is_line_that_counts('line_items', 'as_of.as_of_date') }}
 
 ),
 

@@ -35,9 +35,8 @@ final as (
             {{ "'" ~ version ~ "'" if version else 'null' }}
             as {{ dbt.type_string() }}
         ) as project_version,
-        cast(
-            '{{ var("reporting_currency") }}' as {{ dbt.type_string() }}
-        ) as reporting_currency,
+        cast({{ reporting_currency() }} as {{ dbt.type_string() }})
+            as reporting_currency,
         as_of.as_of_date,
         month_range.first_month,
         month_range.last_month,

@@ -98,13 +98,10 @@ inside_range as (
     from counted
     cross join months
     where
-        counted.charge_type != 'tax'
-        and coalesce(
-            counted.period_end, {{ add_days('counted.invoice_date', 1) }}
-        )
+        {{ is_revenue_line('counted') }}
+        and {{ covered_until('counted') }}
         <= {{ add_days('months.as_of_date', 1) }}
-        and coalesce(counted.period_start, counted.invoice_date)
-        >= months.first_month
+        and {{ covered_from('counted') }} >= months.first_month
 
 ),
 

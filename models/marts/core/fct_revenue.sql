@@ -7,11 +7,11 @@ line_items as (
 
     select
         *,
-        coalesce(period_start, invoice_date) as covered_from,
-        coalesce(period_end, invoice_date) as covered_to
+        {{ covered_from() }} as covered_from,
+        {{ covered_until() }} as covered_until
     from {{ ref('int_invoice_line_items_normalized') }}
     -- Tax sets the months reported but is never revenue.
-    where charge_type != 'tax'
+    where {{ is_revenue_line() }}
 
 ),
 
@@ -30,10 +30,11 @@ line_months as (
         months.next_month,
         months.as_of_date
     from line_items
+    -- [covered_from, covered_until) overlaps the month.
     inner join months
         on
             line_items.covered_from <= months.month_end
-            and line_items.covered_to >= months.month
+            and line_items.covered_until > months.month
 
 ),
 
