@@ -102,8 +102,7 @@ def _range_warnings(as_of, first_month, last_month, months: int, today: dt.date)
     return warnings
 
 
-def summarize(database: Path, min_segment_accounts: int = 10,
-              today: dt.date | None = None) -> Summary:
+def summarize(database: Path, min_segment_accounts: int = 10) -> Summary:
     """The summary of the as-of month, with its warnings."""
     connection = duckdb.connect(str(database), read_only=True)
     try:
@@ -135,8 +134,7 @@ def summarize(database: Path, min_segment_accounts: int = 10,
         connection.close()
 
     lines = []
-    warnings = _range_warnings(as_of, first_month, last_month, months,
-                               today or dt.date.today())
+    warnings = _range_warnings(as_of, first_month, last_month, months, dt.date.today())
     if row is None:
         when = f" on or before the as-of date {as_of}" if as_of else ""
         warnings.insert(0,
