@@ -64,6 +64,11 @@ def _check_as_of(value: str | None) -> str | None:
     return value
 
 
+def _os_error_text(error: OSError, fallback: Path) -> str:
+    """One line for an operating-system error: the file, then the reason."""
+    return f"{error.filename or fallback}: {error.strerror or error}."
+
+
 def _terminate(signum, frame) -> None:
     """SIGTERM: unwind like Ctrl-C, so dbt is stopped and its file removed."""
     raise KeyboardInterrupt
@@ -159,7 +164,7 @@ def build(
     except InputError as error:
         _fail(f"{error}\n{unchanged}", EXIT_INPUT)
     except OSError as error:
-        _fail(f"{error.filename or data_dir}: {error.strerror or error}.\n{unchanged}", EXIT_INPUT)
+        _fail(f"{_os_error_text(error, data_dir)}\n{unchanged}", EXIT_INPUT)
     if not database.parent.is_dir():
         _fail(f"Folder {database.parent} does not exist.", EXIT_INPUT)
 
@@ -174,9 +179,8 @@ def build(
     except NotOurs as error:
         _fail(str(error), EXIT_INPUT)
     except (PublishError, OSError) as error:
-        message = str(error) if isinstance(error, PublishError) else (
-            f"{getattr(error, 'filename', None) or database.parent}: "
-            f"{error.strerror or error}.")
+        message = (str(error) if isinstance(error, PublishError)
+                   else _os_error_text(error, database.parent))
         _fail(f"{message}\n{database} is unchanged.", EXIT_FAILED)
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted; {database} is unchanged.", err=True)

@@ -221,8 +221,6 @@ def seal(built: Path, project: Path, storage_version: str) -> None:
 def publish(built: Path, database: Path) -> None:
     """Move a sealed build over the database in one rename, keeping the
     database file's mode and owner."""
-    if not built.is_file():
-        raise PublishError(f"The build's file {built} is gone; nothing was published.")
     try:
         _keep_mode_and_owner(built, database)
         os.replace(built, database)
@@ -265,13 +263,11 @@ def _version_tuple(text: str) -> tuple[int, ...] | None:
 
 def _keep_mode_and_owner(built: Path, database: Path) -> None:
     """A published file keeps the mode and owner of the file it replaces (an
-    operator's 0600 stays 0600); a new one gets the umask's default mode."""
+    operator's 0600 stays 0600). A new one keeps the mode DuckDB created the
+    build with, which follows the umask."""
     try:
         old = os.stat(database)
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(built, 0o666 & ~umask)
         return
     os.chmod(built, old.st_mode & 0o7777)
     try:
