@@ -187,6 +187,9 @@ def _invoke_in_child(sender, command, database, work, variables, storage_version
     _die_with_parent()
     # Only this child's environment: the profile reads the file format from it.
     os.environ["ARPU_DUCKDB_STORAGE_VERSION"] = storage_version
+    # DuckDB's own default, every core, unless the user chose (the profile's
+    # fallback, for plain dbt, cannot count cores).
+    os.environ.setdefault("ARPU_DUCKDB_THREADS", str(os.cpu_count() or 1))
     try:
         outcome = _invoke(
             command, database=database, work=work, variables=variables, progress=progress
