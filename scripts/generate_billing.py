@@ -21,6 +21,10 @@ Usage::
 
     python scripts/generate_billing.py [--out DIR] [--seed N] [--accounts N]
                                        [--start-month YYYY-MM] [--months N]
+                                       [--format csv|parquet] [--jobs N]
+
+About 850,000 accounts over 36 months make about 10M invoice lines (see
+CHUNK_ACCOUNTS for how large runs are split).
 
 The output depends only on the arguments: the same arguments give
 byte-identical files. Only the standard library is used, all randomness comes
@@ -30,6 +34,7 @@ from one ``random.Random(seed)`` and all money is computed with ``Decimal``.
 import argparse
 import calendar
 import csv
+import os
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -1091,20 +1096,113 @@ class Generator:
 # --------------------------------------------------------------------------
 # Public API.
 # --------------------------------------------------------------------------
+# Above this many accounts the data is generated in chunks of about this
+# size, in parallel: each chunk is a Generator of its own (seeded from the
+# seed and the chunk's number), its ids prefixed with the chunk (acc_0001
+# becomes acc_c002_0001), so that ~850,000 accounts (~10M lines) take
+# minutes and bounded memory. Up to this size the output is one Generator's,
+# as it always was (the demo data stays byte for byte the same).
+CHUNK_ACCOUNTS = 25_000
+# Id columns that name a generated row, per table (plans are shared).
+ID_COLUMNS = {
+    "accounts": ["account_id"],
+    "subscriptions": ["subscription_id", "account_id"],
+    "users": ["user_id", "account_id"],
+    "invoice_line_items": ["line_item_id", "invoice_id", "account_id", "subscription_id"],
+    "refunds": ["refund_id", "line_item_id"],
+}
+# Tables every chunk would generate alike: written once (acquisition spend
+# is summed over the chunks instead).
+SHARED_TABLES = ("plans", "fx_rates")
+
+
+def _chunk_tables(args: tuple) -> dict[str, list[list[str]]]:
+    index, seed, accounts, start_month, months = args
+    tables = Generator(seed * 1_000_003 + index, accounts, start_month, months).run()
+    tag = f"_c{index:03d}_"
+    for name, columns in ID_COLUMNS.items():
+        positions = [COLUMNS[name].index(column) for column in columns]
+        for row in tables[name]:
+            for position in positions:
+                if row[position]:
+                    row[position] = row[position].replace("_", tag, 1)
+    return tables
+
+
+def _write_chunked(out_dir: Path, seed: int, accounts: int, start_month: date,
+                   months: int, jobs: int | None) -> dict[str, int]:
+    import multiprocessing
+
+    parts = -(-accounts // CHUNK_ACCOUNTS)
+    sizes = [accounts // parts + (1 if i < accounts % parts else 0) for i in range(parts)]
+    counts = dict.fromkeys(COLUMNS, 0)
+    spend: dict[tuple[str, str], Decimal] = {}
+    handles = {name: open(out_dir / f"{name}.csv", "w", encoding="utf-8", newline="")
+               for name in COLUMNS}
+    try:
+        writers = {name: csv.writer(handle, lineterminator="\n")
+                   for name, handle in handles.items()}
+        for name, cols in COLUMNS.items():
+            writers[name].writerow(cols)
+        work = [(i, seed, size, start_month, months) for i, size in enumerate(sizes)]
+        with multiprocessing.Pool(jobs or os.cpu_count() or 1) as pool:
+            for index, tables in enumerate(pool.imap(_chunk_tables, work)):
+                for name in COLUMNS:
+                    if name == "acquisition_spend":
+                        for month, channel, amount in tables[name]:
+                            spend[month, channel] = spend.get((month, channel), ZERO) + Decimal(amount)
+                        continue
+                    if name in SHARED_TABLES and index > 0:
+                        continue
+                    writers[name].writerows(tables[name])
+                    counts[name] += len(tables[name])
+        writers["acquisition_spend"].writerows(
+            [month, channel, str(amount)] for (month, channel), amount in sorted(spend.items()))
+        counts["acquisition_spend"] = len(spend)
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return counts
+
+
+def _to_parquet(out_dir: Path) -> None:
+    """Each CSV as a Parquet file of text columns (the contract's types are
+    text until staging casts them), then the CSV removed."""
+    import duckdb
+
+    connection = duckdb.connect()
+    try:
+        for name in COLUMNS:
+            source, target = out_dir / f"{name}.csv", out_dir / f"{name}.parquet"
+            connection.execute(
+                f"copy (select * from read_csv('{source}', header = true, all_varchar = true,"
+                f" quote = '\"', escape = '\"')) to '{target}' (format parquet)"
+            )
+            source.unlink()
+    finally:
+        connection.close()
+
+
 def generate(out_dir: Path, seed: int = 42, accounts: int = 400,
-             start_month: date = date(2024, 9, 1), months: int = 27) -> dict[str, int]:
-    """Write the contract CSV files into out_dir; return row counts per table."""
-    tables = Generator(seed, accounts, start_month, months).run()
+             start_month: date = date(2024, 9, 1), months: int = 27,
+             file_format: str = "csv", jobs: int | None = None) -> dict[str, int]:
+    """Write the contract files into out_dir; return row counts per table."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for name, cols in COLUMNS.items():
-        rows = tables[name]
-        with open(out_dir / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(cols)
-            w.writerows(rows)
-        counts[name] = len(rows)
+    if accounts > CHUNK_ACCOUNTS:
+        counts = _write_chunked(out_dir, seed, accounts, start_month, months, jobs)
+    else:
+        tables = Generator(seed, accounts, start_month, months).run()
+        counts = {}
+        for name, cols in COLUMNS.items():
+            rows = tables[name]
+            with open(out_dir / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, lineterminator="\n")
+                w.writerow(cols)
+                w.writerows(rows)
+            counts[name] = len(rows)
+    if file_format == "parquet":
+        _to_parquet(out_dir)
     return counts
 
 
@@ -1126,10 +1224,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="first month, YYYY-MM (default: 2024-09)")
     ap.add_argument("--months", default=27, type=int,
                     help=f"number of months (default: 27, minimum {MIN_MONTHS})")
+    ap.add_argument("--format", default="csv", choices=["csv", "parquet"],
+                    help="file format (default: csv; parquet holds the same text values)")
+    ap.add_argument("--jobs", default=None, type=int,
+                    help=f"processes for more than {CHUNK_ACCOUNTS:,} accounts (default: all cores)")
     a = ap.parse_args(argv)
     try:
         counts = generate(a.out, seed=a.seed, accounts=a.accounts,
-                          start_month=a.start_month, months=a.months)
+                          start_month=a.start_month, months=a.months,
+                          file_format=a.format, jobs=a.jobs)
     except ValueError as e:
         ap.error(str(e))
     for name, n in counts.items():
