@@ -129,3 +129,30 @@ def test_fail_on_rejects_exits_4_and_still_publishes(tmp_path):
     assert "unknown_charge_type" in build.stdout
     assert mrr(database) == 10
     assert run_build(data, tmp_path / "other.duckdb").returncode == 0
+
+
+def test_incremental_only_over_a_database_of_this_version_folder_and_format(tmp_path):
+    """`arpu build` starts from a copy of the published database only when
+    an incremental build of it is sound; otherwise it says why not."""
+    from arpu.publish import full_build_reason
+
+    data = tmp_path / "data"
+    database = tmp_path / "marts.duckdb"
+    assert full_build_reason(database, "1.0", data, "v1.1.0") == "no published database yet"
+
+    def publish_info(version, folder, storage="v1.1.0"):
+        database.unlink(missing_ok=True)
+        connection = duckdb.connect(str(database), config={"storage_compatibility_version": storage})
+        connection.execute(
+            "create table arpu_build_info as select 'arpu' as project_name, "
+            f"'{version}' as project_version, '{folder}' as billing_data_dir")
+        connection.close()
+
+    publish_info("1.0", data)
+    assert full_build_reason(database, "1.0", data, "v1.1.0") is None
+    assert "another arpu version" in full_build_reason(database, "1.1", data, "v1.1.0")
+    assert f"built from {data}" in full_build_reason(database, "1.0", tmp_path / "x", "v1.1.0")
+    assert "storage format" in full_build_reason(database, "1.0", data, "latest")
+    publish_info("1.0", data, storage="latest")
+    assert full_build_reason(database, "1.0", data, "latest") is None
+    assert "storage format" in full_build_reason(database, "1.0", data, "v1.1.0")

@@ -5,11 +5,28 @@
 -- int_invoice_line_items_rejected, views that only filter it by
 -- rejection_reasons, never evaluate a strict cast or a reason again over
 -- the biggest input.
+--
+-- Incremental (docs/incremental.md): a run judges again only the lines
+-- whose key has a row updated since the last run (less the lookback), has
+-- no updated_at, or whose verdict or rate rests on an account or a rate
+-- that has changed since. All rows of such a key are judged together, so a
+-- new copy of an old key rejects both.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='line_key',
+    on_schema_change='fail',
+) }}
+
 with
 
 line_items as (
 
-    select * from {{ ref('stg_billing__invoice_line_items') }}
+    select
+        *,
+        -- Rows without a line_item_id (all rejected) share one key.
+        coalesce(line_item_id, '') as line_key
+    from {{ ref('stg_billing__invoice_line_items') }}
 
 ),
 
@@ -25,22 +42,82 @@ fx_rates as (
 
 ),
 
+{% if is_incremental() %}
+
+previous as (
+
+    select * from {{ this }}
+
+),
+
+-- Lines judged before by an account or a rate that has since arrived,
+-- gone or changed.
+stale_verdicts as (
+
+    select previous.line_key
+    from previous
+    left join accepted_accounts
+        on previous.account_id = accepted_accounts.account_id
+    left join fx_rates
+        on
+            previous.currency = fx_rates.currency
+            and previous.invoice_date = fx_rates.invoice_date
+    where
+        previous.has_accepted_account
+        != (accepted_accounts.account_id is not null)
+        or previous.rate_to_reporting
+        is distinct from fx_rates.rate_to_reporting
+
+),
+
+-- Rows updated since the last run, less the lookback. A row without a
+-- valid updated_at cannot say when it changed: it is judged on every run.
+updated_keys as (
+
+    select line_key
+    from line_items
+    where
+        {{ strict_cast('updated_at_raw', 'timestamp') }} is null
+        or updated_at >= {{ incremental_since(this) }}
+
+),
+
+keys_to_judge as (
+
+    select line_key from updated_keys
+    union
+    select line_key from stale_verdicts
+
+),
+
+{% endif %}
+
+to_judge as (
+
+    select line_items.*
+    from line_items
+    {%- if is_incremental() %}
+    where line_key in (select keys_to_judge.line_key from keys_to_judge)
+    {%- endif %}
+
+),
+
 keyed as (
 
     select
-        line_items.*,
+        to_judge.*,
         accepted_accounts.account_id is not null as has_accepted_account,
         fx_rates.rate_to_reporting,
         count(*) over (
-            partition by line_items.line_item_id
+            partition by to_judge.line_item_id
         ) as rows_with_key
-    from line_items
+    from to_judge
     left join accepted_accounts
-        on line_items.account_id = accepted_accounts.account_id
+        on to_judge.account_id = accepted_accounts.account_id
     left join fx_rates
         on
-            line_items.currency = fx_rates.currency
-            and line_items.invoice_date = fx_rates.invoice_date
+            to_judge.currency = fx_rates.currency
+            and to_judge.invoice_date = fx_rates.invoice_date
 
 ),
 
@@ -63,6 +140,7 @@ checked as (
 final as (
 
     select
+        line_key,
         line_item_id,
         invoice_id,
         account_id,
@@ -89,7 +167,10 @@ final as (
         period_end_raw,
         invoice_date_raw,
         updated_at_raw,
-        rejection_reasons
+        has_accepted_account,
+        rejection_reasons,
+        cast('{{ invocation_id }}' as {{ dbt.type_string() }})
+            as checked_in_invocation
     from checked
 
 )

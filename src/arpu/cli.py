@@ -21,9 +21,11 @@ from arpu.publish import (
     check_replaceable,
     clean_stale_builds,
     discard,
+    full_build_reason,
     months_reported,
     publish,
     seal,
+    start_from,
     staging_path,
 )
 from arpu.runner import (
@@ -218,9 +220,16 @@ def _build_and_publish(
     }
     if as_of:
         variables["as_of_date"] = as_of
-    command = ["build"] + (["--full-refresh"] if full_refresh else [])
-    click.echo(f"Building {data_dir} into {database} ...", err=True)
+    version = variables["arpu_version"]
+    reason = ("--full-refresh" if full_refresh
+              else full_build_reason(database, version, data_dir, storage_version))
     try:
+        if reason:
+            click.echo(f"Full build ({reason}) of {data_dir} into {database} ...", err=True)
+        else:
+            click.echo(f"Incremental build of {data_dir} into {database} ...", err=True)
+            start_from(database, target)
+        command = ["build"] + (["--full-refresh"] if reason else [])
         outcome = run_dbt(
             command,
             database=target,

@@ -10,6 +10,7 @@ import fcntl
 import hashlib
 import os
 import re
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -125,6 +126,8 @@ def clean_stale_builds(database: Path) -> None:
 def discard(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    # DuckDB's spill folder (the profile's default temp_directory).
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
 
 
 def _open_read_only(path: Path):
@@ -192,6 +195,75 @@ def months_reported(database: Path) -> int | None:
         return connection.execute("select count(*) from main.mart_arpu_monthly").fetchone()[0]
     finally:
         connection.close()
+
+
+def full_build_reason(database: Path, version: str, data_dir: Path,
+                      storage_version: str) -> str | None:
+    """Why the build must start from scratch, or None when it can start
+    from a copy of the published database and run incrementally: that
+    database must come from this arpu version, the same data folder, and be
+    in the file format asked for."""
+    if not database.is_file():
+        return "no published database yet"
+    connection = _open_read_only(database)
+    try:
+        tables = {name for (name,) in connection.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = 'main'"
+        ).fetchall()}
+        if MARKER_TABLE not in tables:
+            return "the published database is from arpu 0.1.0"
+        built = connection.execute(
+            f"select project_version, billing_data_dir from main.{MARKER_TABLE}"
+        ).fetchone()
+        tags = connection.execute(
+            "select tags from duckdb_databases() where database_name = current_database()"
+        ).fetchone()[0]
+    except Exception:  # an older arpu_build_info, without these columns
+        return "the published database is from another arpu version"
+    finally:
+        connection.close()
+    if built is None or built[0] != version:
+        return "the published database is from another arpu version"
+    if built[1] != str(data_dir):
+        return f"the published database was built from {built[1]}"
+    written = tags.get("storage_version", "")
+    if written != _format_written(storage_version):
+        return f"the published database is in storage format {written}, not {storage_version}"
+    return None
+
+
+def _format_written(storage_version: str) -> str:
+    """The storage_version tag DuckDB gives a new file written with this
+    storage_compatibility_version ('v1.0.0+' for v1.1.0, say)."""
+    import tempfile
+
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="arpu-format-") as folder:
+        connection = duckdb.connect(
+            str(Path(folder) / "probe.duckdb"),
+            config={"storage_compatibility_version": storage_version},
+        )
+        try:
+            return connection.execute(
+                "select tags from duckdb_databases() where database_name = current_database()"
+            ).fetchone()[0].get("storage_version", "")
+        finally:
+            connection.close()
+
+
+def start_from(database: Path, built: Path) -> None:
+    """Copy the published database to the build's file, for an incremental
+    build: readers keep the published file until the copy is published."""
+    try:
+        shutil.copyfile(database, built)
+    except OSError as error:
+        discard(built)
+        raise PublishError(
+            f"Could not copy {database} to start an incremental build: "
+            f"{error.strerror or error}."
+        ) from None
 
 
 def seal(built: Path, project: Path, storage_version: str) -> None:

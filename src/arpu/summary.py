@@ -102,13 +102,20 @@ def _range_warnings(as_of, first_month, last_month, months: int, today: dt.date)
     return warnings
 
 
+def _build_kind(lines: int, lines_checked: int) -> str:
+    if lines_checked == lines:
+        return f"Full build: {lines:,} invoice lines checked."
+    return (f"Incremental build: {lines_checked:,} of {lines:,} invoice lines checked again "
+            "(new, changed, recent, or with a changed account or FX rate).")
+
+
 def summarize(database: Path, min_segment_accounts: int = 10) -> Summary:
     """The summary of the as-of month, with its warnings."""
     connection = duckdb.connect(str(database), read_only=True)
     try:
-        as_of, first_month, last_month, months = connection.execute(
-            "select as_of_date, first_month, last_month, months_reported "
-            "from main.arpu_build_info"
+        as_of, first_month, last_month, months, invoice_lines, lines_checked = connection.execute(
+            "select as_of_date, first_month, last_month, months_reported, "
+            "invoice_lines, invoice_lines_checked from main.arpu_build_info"
         ).fetchone()
         row = connection.execute(
             """
@@ -133,7 +140,7 @@ def summarize(database: Path, min_segment_accounts: int = 10) -> Summary:
     finally:
         connection.close()
 
-    lines = []
+    lines = [_build_kind(invoice_lines, lines_checked)]
     warnings = _range_warnings(as_of, first_month, last_month, months, dt.date.today())
     if row is None:
         when = f" on or before the as-of date {as_of}" if as_of else ""

@@ -17,6 +17,27 @@ months as (
 
 ),
 
+line_items as (
+
+    select * from {{ ref('int_invoice_line_items_checked') }}
+
+),
+
+-- An incremental build judges again only new, changed and recent lines.
+lines_checked as (
+
+    select
+        count(*) as invoice_lines,
+        sum(
+            case
+                when checked_in_invocation = '{{ invocation_id }}' then 1
+                else 0
+            end
+        ) as invoice_lines_checked
+    from line_items
+
+),
+
 month_range as (
 
     select
@@ -47,9 +68,21 @@ final as (
             as {{ dbt.type_timestamp() }}
         ) as built_at,
         cast('{{ dbt_version }}' as {{ dbt.type_string() }}) as dbt_version,
-        cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as invocation_id
+        cast('{{ invocation_id }}' as {{ dbt.type_string() }})
+            as invocation_id,
+        cast(
+            '{{ var("billing_data_dir") | replace("'", "''") }}'
+            as {{ dbt.type_string() }}
+        ) as billing_data_dir,
+        cast(lines_checked.invoice_lines as {{ dbt.type_bigint() }})
+            as invoice_lines,
+        cast(
+            coalesce(lines_checked.invoice_lines_checked, 0)
+            as {{ dbt.type_bigint() }}
+        ) as invoice_lines_checked
     from as_of
     cross join month_range
+    cross join lines_checked
 
 )
 

@@ -1,23 +1,102 @@
 -- The normalized revenue fact: one row per line that counts and month it
 -- contributes to, with its MRR contribution (metrics.md section 3) and its
 -- recognized revenue (section 5), in the reporting currency.
+--
+-- Incremental (docs/incremental.md): a run replaces every row of the lines
+-- whose values changed (line_fingerprint), appeared or left, and of the
+-- lines that cover the previous build's last month or later (its as-of
+-- month was partial, and new months may have begun).
+{%- set line_columns = [
+    'line_item_id', 'account_id', 'invoice_id', 'subscription_id', 'plan_id',
+    'charge_type', 'is_recurring', 'period_start', 'period_end',
+    'invoice_date', 'period_days', 'net_amount', 'monthly_amount',
+    'gross_monthly_amount'] %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_keys',
+    unique_key='line_item_id',
+    key_only_when_null='month',
+    on_schema_change='fail',
+) }}
+
 with
 
-line_items as (
+normalized as (
 
-    select
-        *,
-        {{ covered_from() }} as covered_from,
-        {{ covered_until() }} as covered_until
-    from {{ ref('int_invoice_line_items_normalized') }}
-    -- Tax sets the months reported but is never revenue.
-    where {{ is_revenue_line() }}
+    select * from {{ ref('int_invoice_line_items_normalized') }}
 
 ),
 
 months as (
 
     select * from {{ ref('int_reporting_months') }}
+
+),
+
+revenue_lines as (
+
+    select
+        *,
+        {{ covered_from() }} as covered_from,
+        {{ covered_until() }} as covered_until,
+        {{ row_fingerprint(line_columns) }} as line_fingerprint
+    from normalized
+    -- Tax sets the months reported but is never revenue.
+    where {{ is_revenue_line() }}
+
+),
+
+{% if is_incremental() %}
+
+previous_lines as (
+
+    select distinct
+        line_item_id,
+        line_fingerprint
+    from {{ this }}
+
+),
+
+-- The previous build's last month, or the new as-of month if earlier.
+recompute_from as (
+
+    select
+        least(
+            (select max(month) from {{ this }}),
+            (select max(month) from months)
+        ) as month
+
+),
+
+changed_lines as (
+
+    select
+        coalesce(
+            revenue_lines.line_item_id, previous_lines.line_item_id
+        ) as line_item_id
+    from revenue_lines
+    full outer join previous_lines
+        on revenue_lines.line_item_id = previous_lines.line_item_id
+    cross join recompute_from
+    where
+        revenue_lines.line_fingerprint
+        is distinct from previous_lines.line_fingerprint
+        or revenue_lines.covered_until > recompute_from.month
+        -- An empty fact before (no previous month): every line.
+        or recompute_from.month is null
+
+),
+
+{% endif %}
+
+line_items as (
+
+    select revenue_lines.*
+    from revenue_lines
+    {%- if is_incremental() %}
+    where
+        line_item_id in (select changed_lines.line_item_id from changed_lines)
+    {%- endif %}
 
 ),
 
@@ -64,7 +143,7 @@ measured as (
 
 ),
 
-final as (
+contributions as (
 
     select
         line_item_id,
@@ -90,12 +169,44 @@ final as (
                 when period_start is null then net_amount
                 else net_amount * recognized_days / period_days
             end as {{ type_money_precise() }}
-        ) as recognized_revenue
+        ) as recognized_revenue,
+        line_fingerprint
     from measured
     where
         is_mrr_contribution
         or recognized_days > 0
         or (period_start is null and month = {{ month_of('invoice_date') }})
+
+),
+
+{% if is_incremental() %}
+
+-- Each changed line once more with month NULL: it only carries the key, so
+-- that the replace_keys strategy deletes the line's old rows even when it
+-- has no row left.
+removals as (
+
+    select
+        line_item_id,
+        {%- for column in ['month', 'account_id', 'invoice_id',
+            'subscription_id', 'plan_id', 'charge_type', 'is_recurring',
+            'is_mrr_contribution', 'mrr_amount', 'gross_mrr_amount',
+            'recognized_days', 'recognized_revenue', 'line_fingerprint'] %}
+        null as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from changed_lines
+
+),
+
+{% endif %}
+
+final as (
+
+    select * from contributions
+    {%- if is_incremental() %}
+    union all
+    select * from removals
+    {%- endif %}
 
 )
 
