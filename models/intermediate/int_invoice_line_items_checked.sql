@@ -168,6 +168,7 @@ final as (
         invoice_date_raw,
         updated_at_raw,
         has_accepted_account,
+        row_reasons,
         rejection_reasons,
         cast('{{ invocation_id }}' as {{ dbt.type_string() }})
             as checked_in_invocation

@@ -51,6 +51,7 @@ final as (
         deactivated_at,
         created_at_raw,
         deactivated_at_raw,
+        row_reasons,
         rejection_reasons
     from checked
 
