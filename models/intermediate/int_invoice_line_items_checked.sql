@@ -79,6 +79,7 @@ updated_keys as (
     where
         {{ strict_cast('updated_at_raw', 'timestamp') }} is null
         or updated_at >= {{ incremental_since(this) }}
+        or {{ incremental_since(this) }} is null
 
 ),
 
@@ -159,14 +160,33 @@ final as (
         invoice_date,
         updated_at,
         rate_to_reporting,
-        amount_raw,
-        discount_amount_raw,
-        quantity_raw,
-        is_committed_raw,
-        period_start_raw,
-        period_end_raw,
-        invoice_date_raw,
-        updated_at_raw,
+        -- Original text only where the audit reads it, on rejected rows:
+        -- accepted rows have their typed values, and their text too would
+        -- double the size of the biggest table.
+        case
+            when rejection_reasons is not null then amount_raw
+        end as amount_raw,
+        case
+            when rejection_reasons is not null then discount_amount_raw
+        end as discount_amount_raw,
+        case
+            when rejection_reasons is not null then quantity_raw
+        end as quantity_raw,
+        case
+            when rejection_reasons is not null then is_committed_raw
+        end as is_committed_raw,
+        case
+            when rejection_reasons is not null then period_start_raw
+        end as period_start_raw,
+        case
+            when rejection_reasons is not null then period_end_raw
+        end as period_end_raw,
+        case
+            when rejection_reasons is not null then invoice_date_raw
+        end as invoice_date_raw,
+        case
+            when rejection_reasons is not null then updated_at_raw
+        end as updated_at_raw,
         has_accepted_account,
         row_reasons,
         rejection_reasons,
