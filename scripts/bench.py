@@ -168,7 +168,8 @@ def floor(data: Path, file_format: str) -> tuple[float, float, list]:
            .replace("{csv_options}", csv_options))
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
         handle.write(sql)
-    code = ("import duckdb, json, sys; c = duckdb.connect(); "
+    code = ("import duckdb, json, sys; "
+            "c = duckdb.connect(); c.execute('set enable_progress_bar = false'); "
             "rows = c.execute(open(sys.argv[1]).read()).fetchall(); "
             "cols = [d[0] for d in c.description]; "
             "print(json.dumps([dict(zip(cols, r)) for r in rows], default=str))")

@@ -82,24 +82,106 @@ ranked_plans as (
 
 ),
 
+-- Users active at a month's snapshot (metrics.md section 4): created on or
+-- before it, not deactivated on or before it. Counted as a running sum of
+-- +1 in the month a user is created and -1 in the month they leave, rather
+-- than by joining every user to every month: the same count, without a
+-- join of users x months. A month's snapshot is its last day, so a date
+-- counts from its own month on, except in the as-of month, whose snapshot
+-- is the as-of date: a date after it changes no reported month. A user
+-- deactivated on or before the day they were created is never active.
+user_dates as (
+
+    select
+        account_id,
+        cast(created_at as date) as created_date,
+        cast(deactivated_at as date) as deactivated_date
+    from users
+
+),
+
+-- The as-of date: the last month's snapshot.
+as_of as (
+
+    select max(snapshot_date) as as_of_date from months
+
+),
+
+user_changes as (
+
+    select
+        user_dates.account_id,
+        {{ month_of('user_dates.created_date') }} as month,
+        1 as user_delta
+    from user_dates
+    cross join as_of
+    where
+        user_dates.created_date <= as_of.as_of_date
+        and (
+            user_dates.deactivated_date is null
+            or user_dates.deactivated_date > user_dates.created_date
+        )
+
+    union all
+
+    select
+        user_dates.account_id,
+        {{ month_of('user_dates.deactivated_date') }} as month,
+        -1 as user_delta
+    from user_dates
+    cross join as_of
+    where
+        user_dates.deactivated_date <= as_of.as_of_date
+        and user_dates.deactivated_date > user_dates.created_date
+
+),
+
+-- Each account's user changes and its MRR months on one timeline; a
+-- month's changes come before its MRR row, so they count in it.
+timeline as (
+
+    select
+        account_id,
+        month,
+        sum(user_delta) as user_delta,
+        0 as is_mrr_month
+    from user_changes
+    group by 1, 2
+
+    union all
+
+    select
+        account_id,
+        month,
+        0 as user_delta,
+        1 as is_mrr_month
+    from account_mrr
+
+),
+
+running_users as (
+
+    select
+        account_id,
+        month,
+        is_mrr_month,
+        sum(user_delta) over (
+            partition by account_id
+            order by month, is_mrr_month
+            rows between unbounded preceding and current row
+        ) as active_users
+    from timeline
+
+),
+
 active_users as (
 
     select
-        account_mrr.account_id,
-        account_mrr.month,
-        count(users.user_id) as active_users
-    from account_mrr
-    inner join months
-        on account_mrr.month = months.month
-    left join users
-        on
-            account_mrr.account_id = users.account_id
-            and cast(users.created_at as date) <= months.snapshot_date
-            and (
-                users.deactivated_at is null
-                or cast(users.deactivated_at as date) > months.snapshot_date
-            )
-    group by 1, 2
+        account_id,
+        month,
+        cast(active_users as {{ dbt.type_bigint() }}) as active_users
+    from running_users
+    where is_mrr_month = 1
 
 ),
 

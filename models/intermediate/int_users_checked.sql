@@ -49,8 +49,13 @@ final as (
         account_id,
         created_at,
         deactivated_at,
-        created_at_raw,
-        deactivated_at_raw,
+        -- Original text only on rejected rows, where the audit reads it.
+        case
+            when rejection_reasons is not null then created_at_raw
+        end as created_at_raw,
+        case
+            when rejection_reasons is not null then deactivated_at_raw
+        end as deactivated_at_raw,
         row_reasons,
         rejection_reasons
     from checked
