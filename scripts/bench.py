@@ -252,10 +252,14 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["100k", "1m", "10m"], choices=list(SIZES))
     parser.add_argument("--formats", nargs="+", default=["parquet", "csv"], choices=["parquet", "csv"])
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks.json")
+    parser.add_argument("--memory-limit", default=None,
+                        help="ARPU_DUCKDB_MEMORY_LIMIT for the builds (default: the profile's, 80%%)")
     parser.add_argument("--data-root", type=Path,
                         default=Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
                         / "arpu-bench")
     args = parser.parse_args()
+    if args.memory_limit:
+        os.environ["ARPU_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
     args.data_root.mkdir(parents=True, exist_ok=True)
     header = (f"{'size':>5} {'format':>7} {'lines':>11} {'floor s':>8} {'build s':>8} {'x floor':>8} "
               f"{'fixed s':>8} {'RSS GB':>7} {'incr s':>7} {'incr %':>7} {'floor=build':>11}")
@@ -275,6 +279,7 @@ def main() -> None:
             args.json.write_text(json.dumps({
                 "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                             "system": platform.platform()},
+                "memory_limit": os.environ.get("ARPU_DUCKDB_MEMORY_LIMIT", "80% (default)"),
                 "measured_on": dt.date.today().isoformat(),
                 "runs": runs,
             }, indent=2) + "\n")
