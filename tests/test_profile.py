@@ -1,0 +1,32 @@
+"""The DuckDB profile: resources and the file format are set once, when
+DuckDB opens the file.
+
+dbt-duckdb sets `settings` again on every connection it opens, and DuckDB
+refuses a second `temp_directory` once it has spilled to the first: a 10M
+line build with ARPU_DUCKDB_MEMORY_LIMIT=3GB failed that way ("Cannot
+switch temporary directory after the current one has been used").
+`config_options` are applied once, when the database opens."""
+
+from __future__ import annotations
+
+import yaml
+
+from conftest import ROOT
+
+ONCE = {"storage_compatibility_version", "memory_limit", "threads", "temp_directory"}
+
+
+def test_resources_and_format_are_config_options_not_settings():
+    profile = yaml.safe_load((ROOT / "profiles.example.yml").read_text())
+    duckdb = profile["arpu"]["outputs"]["duckdb"]
+    assert ONCE <= set(duckdb.get("config_options", {}))
+    assert not ONCE & set(duckdb.get("settings") or {})
+
+
+def test_each_resource_comes_from_its_documented_variable():
+    text = (ROOT / "profiles.example.yml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for variable in ("ARPU_DUCKDB_MEMORY_LIMIT", "ARPU_DUCKDB_THREADS",
+                     "ARPU_DUCKDB_TEMP_DIRECTORY", "ARPU_DUCKDB_STORAGE_VERSION"):
+        assert f"env_var('{variable}'" in text
+        assert variable in readme
