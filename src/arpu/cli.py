@@ -154,6 +154,10 @@ def build(
     tripped.
     """
     signal.signal(signal.SIGTERM, _terminate)
+    # A shell without job control starts background commands with SIGINT
+    # ignored, and Python then keeps it ignored: the README promises that
+    # SIGINT stops a build, however it was started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         project = project_dir()
     except RuntimeError as error:
