@@ -203,6 +203,8 @@ def full_build_reason(database: Path, version: str, data_dir: Path,
     from a copy of the published database and run incrementally: that
     database must come from this arpu version, the same data folder, and be
     in the file format asked for."""
+    import duckdb
+
     if not database.is_file():
         return "no published database yet"
     connection = _open_read_only(database)
@@ -216,10 +218,8 @@ def full_build_reason(database: Path, version: str, data_dir: Path,
         built = connection.execute(
             f"select project_version, billing_data_dir from main.{MARKER_TABLE}"
         ).fetchone()
-        tags = connection.execute(
-            "select tags from duckdb_databases() where database_name = current_database()"
-        ).fetchone()[0]
-    except Exception:  # an older arpu_build_info, without these columns
+        written = _storage_tag(connection)
+    except duckdb.Error:  # an older arpu_build_info, without these columns
         return "the published database is from another arpu version"
     finally:
         connection.close()
@@ -227,7 +227,6 @@ def full_build_reason(database: Path, version: str, data_dir: Path,
         return "the published database is from another arpu version"
     if built[1] != str(data_dir):
         return f"the published database was built from {built[1]}"
-    written = tags.get("storage_version", "")
     if written != _format_written(storage_version):
         return f"the published database is in storage format {written}, not {storage_version}"
     return None
@@ -246,9 +245,7 @@ def _format_written(storage_version: str) -> str:
             config={"storage_compatibility_version": storage_version},
         )
         try:
-            return connection.execute(
-                "select tags from duckdb_databases() where database_name = current_database()"
-            ).fetchone()[0].get("storage_version", "")
+            return _storage_tag(connection)
         finally:
             connection.close()
 
@@ -315,16 +312,22 @@ def _check_built(connection, built: Path, project: Path, storage_version: str) -
     missing = sorted(marts - present)
     if missing:
         raise PublishError(f"{built} lacks {', '.join(missing)}; refusing to publish it.")
-    tags = connection.execute(
-        "select tags from duckdb_databases() where database_name = current_database()"
-    ).fetchone()[0]
-    written = _version_tuple(tags.get("storage_version", ""))
+    tag = _storage_tag(connection)
+    written = _version_tuple(tag)
     wanted = _version_tuple(storage_version)
     if wanted and written and written > wanted:
         raise PublishError(
-            f"{built} is in DuckDB storage format {tags['storage_version']}, newer than "
+            f"{built} is in DuckDB storage format {tag}, newer than "
             f"the {storage_version} asked for; refusing to publish it."
         )
+
+
+def _storage_tag(connection) -> str:
+    """The storage format DuckDB says the open file is in ('v1.0.0+')."""
+    tags = connection.execute(
+        "select tags from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+    return tags.get("storage_version", "")
 
 
 def _version_tuple(text: str) -> tuple[int, ...] | None:
