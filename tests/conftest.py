@@ -110,3 +110,10 @@ def build_ok(data: Path, database: Path, *extra: str) -> Build:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Build:
+    """One `arpu build` of the bundled demo data, shared by the tests that
+    only read it. Copy the file before writing to it."""
+    return build_ok(ROOT / "demo_data", tmp_path_factory.mktemp("demo") / "demo.duckdb")
