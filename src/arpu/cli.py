@@ -264,5 +264,53 @@ def _build_and_publish(
         discard(target)
 
 
+@main.command()
+@click.option(
+    "--database",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("arpu.duckdb"),
+    show_default=True,
+    envvar="ARPU_DATABASE",
+    help="DuckDB file `arpu build` published the marts to; opened read-only.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("arpu-report.html"),
+    show_default=True,
+    help="HTML file to write; replaced whole, never left half-written.",
+)
+@click.option(
+    "--targets",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV of ARPA and ARPU targets, header month,metric,target (docs/report.md).",
+)
+@click.option(
+    "--mix-segment-type",
+    metavar="TYPE",
+    default="plan_tier",
+    show_default=True,
+    help="Segment type of the rate-or-mix panel, one of mart_arpu_by_segment's "
+    "(docs/metrics.md section 8).",
+)
+def report(database: Path, out: Path, targets: Path | None, mix_segment_type: str) -> None:
+    """Write one HTML page of charts of the marts; it works offline.
+
+    Exit codes: 0 written (its path is printed); 1 the page could not be
+    written; 2 usage or input error (no database or marts, no paying
+    month, a bad targets file). On an error nothing is written.
+    """
+    # Imported here: the report (and plotly, which it loads) is for `arpu report` only.
+    from arpu.report import ReportError, make_report
+
+    try:
+        written = make_report(database, out, targets, mix_segment_type)
+    except ReportError as error:
+        _fail(f"{error}\nNothing was written.", EXIT_INPUT)
+    except OSError as error:
+        _fail(f"{_os_error_text(error, out)}\nNothing was written.", EXIT_FAILED)
+    click.echo(str(written))
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,410 @@
+"""`arpu report`: one self-contained HTML page of charts, read from the marts.
+
+Every number on the page is a mart column (docs/report.md); this module only
+reads them, checks the optional targets file and writes the page. The
+figures and the HTML are in report_page.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import duckdb
+
+from arpu.runner import project_dir, project_var
+
+# The seven segment types of mart_arpu_by_segment and mart_arpa_mix
+# (docs/metrics.md section 8; an accepted_values test in the models).
+SEGMENT_TYPES = (
+    "company_size",
+    "plan_tier",
+    "tenure_band",
+    "region",
+    "country",
+    "industry",
+    "acquisition_channel",
+)
+DEFAULT_MIX_SEGMENT_TYPE = "plan_tier"
+# The alerts' and the summary's default (dbt var min_segment_accounts), for
+# when the dbt project cannot be found.
+DEFAULT_MIN_SEGMENT_ACCOUNTS = 10
+
+# The tables the page reads: the exposure arpu_report in
+# models/marts/_marts__exposures.yml lists the same.
+NEEDED_TABLES = (
+    "arpu_build_info",
+    "mart_arpu_monthly",
+    "mart_arpu_by_segment",
+    "mart_arpu_by_cohort",
+    "dim_active_customers",
+    "mart_mrr_movements",
+    "mart_mrr_bridge",
+    "mart_arpa_mix",
+    "mart_arpu_alerts",
+)
+
+TARGETS_HEADER = ("month", "metric", "target")
+TARGET_METRICS = ("arpa", "arpu")
+TARGET_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})(-01)?")
+# As the billing contract's decimals, without the sign: no exponent, no
+# thousands separators, so "1e3" or "1,200" is an error, not a guess.
+TARGET_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+class ReportError(Exception):
+    """A usage or input error: the message says what is wrong; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Target:
+    month: dt.date
+    metric: str  # arpa or arpu
+    target: Decimal
+    line: int
+
+
+@dataclass
+class Marts:
+    """What the page shows, as read from the marts: lists of rows as dicts."""
+
+    build: dict
+    monthly: list[dict]
+    segments: list[dict]
+    cohorts: list[dict]
+    account_mrr: list[Decimal]
+    movements: dict | None
+    bridge: list[dict]
+    mix: list[dict]
+    mix_segment_type: str
+    alerts: list[dict]
+    min_segment_accounts: int
+    targets: list[Target] = field(default_factory=list)
+
+    @property
+    def as_of_month(self) -> dict:
+        return self.monthly[-1]
+
+    @property
+    def previous_month(self) -> dict | None:
+        return self.monthly[-2] if len(self.monthly) > 1 else None
+
+
+# --- the targets file -------------------------------------------------------
+
+
+def read_targets(path: Path) -> list[Target]:
+    """The targets of a CSV `month,metric,target`; a ReportError naming the
+    line for anything it cannot read exactly."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return _parse_targets(path, csv.reader(handle))
+    except UnicodeDecodeError:
+        raise ReportError(f"{path}: not UTF-8 text.") from None
+    except csv.Error as error:
+        raise ReportError(f"{path}: not a readable CSV file ({error}).") from None
+    except OSError as error:
+        raise ReportError(f"{error.filename or path}: {error.strerror or error}.") from None
+
+
+def _parse_targets(path: Path, reader) -> list[Target]:
+    header = next((fields for fields in reader if fields), None)  # past blank lines
+    if header is None:
+        raise ReportError(
+            f"{path} is empty: expected the header month,metric,target and one row per target."
+        )
+    if tuple(name.strip().lower() for name in header) != TARGETS_HEADER:
+        raise ReportError(
+            f"{path}, line {reader.line_num}: the header is {','.join(header)!r}; "
+            "expected month,metric,target."
+        )
+    targets: list[Target] = []
+    first_seen: dict[tuple[dt.date, str], int] = {}
+    for fields in reader:
+        line = reader.line_num
+        if not fields:  # a blank line
+            continue
+        target = _target_row(path, line, fields)
+        key = (target.month, target.metric)
+        if key in first_seen:
+            raise ReportError(
+                f"{path}, line {line}: a second {target.metric} target for "
+                f"{target.month:%Y-%m} (the first is on line {first_seen[key]})."
+            )
+        first_seen[key] = line
+        targets.append(target)
+    if not targets:
+        raise ReportError(f"{path} has a header but no target rows.")
+    return targets
+
+
+def _target_row(path: Path, line: int, fields: list[str]) -> Target:
+    where = f"{path}, line {line}"
+    if len(fields) != len(TARGETS_HEADER):
+        raise ReportError(f"{where}: {len(fields)} fields; expected 3 (month,metric,target).")
+    month_text, metric_text, number_text = (value.strip() for value in fields)
+    month = _target_month(month_text)
+    if month is None:
+        raise ReportError(f"{where}: month {month_text!r} is not a month YYYY-MM or YYYY-MM-01.")
+    metric = metric_text.lower()
+    if metric not in TARGET_METRICS:
+        raise ReportError(f"{where}: metric {metric_text!r} is not arpa or arpu.")
+    if not TARGET_NUMBER.fullmatch(number_text):
+        raise ReportError(
+            f"{where}: target {number_text!r} is not a non-negative decimal number "
+            "(digits, optionally a dot and digits: 1200 or 85.50)."
+        )
+    try:
+        target = Decimal(number_text)
+    except InvalidOperation:  # the pattern lets none through; belt and braces
+        raise ReportError(f"{where}: target {number_text!r} is not a number.") from None
+    return Target(month, metric, target, line)
+
+
+def _target_month(text: str) -> dt.date | None:
+    match = TARGET_MONTH.fullmatch(text)
+    if not match:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[2]), 1)
+    except ValueError:  # month 00 or 13
+        return None
+
+
+# --- reading the marts ------------------------------------------------------
+
+
+def check_segment_type(segment_type: str) -> None:
+    if segment_type not in SEGMENT_TYPES:
+        raise ReportError(
+            f"unknown --mix-segment-type {segment_type!r}; "
+            f"valid ones: {', '.join(SEGMENT_TYPES)}."
+        )
+
+
+def read_marts(
+    database: Path,
+    mix_segment_type: str = DEFAULT_MIX_SEGMENT_TYPE,
+    min_segment_accounts: int = DEFAULT_MIN_SEGMENT_ACCOUNTS,
+) -> Marts:
+    """Everything the page shows, read only; a ReportError when the file is
+    not a published arpu database with a month to report."""
+    check_segment_type(mix_segment_type)
+    if not database.exists():
+        raise ReportError(f"{database} does not exist: run `arpu build` first.")
+    if not database.is_file():
+        raise ReportError(f"{database} is not a file.")
+    try:
+        connection = duckdb.connect(str(database), read_only=True)
+    except duckdb.Error as error:
+        raise ReportError(
+            f"{database} cannot be opened as a DuckDB database ({_first_line(error)}); "
+            "run `arpu build` first, or point --database at the file it published."
+        ) from None
+    try:
+        _check_tables(connection, database)
+        return _read(connection, database, mix_segment_type, min_segment_accounts)
+    except duckdb.Error as error:
+        # A column missing from a table: a database of another arpu version.
+        raise ReportError(
+            f"{database}: reading the marts failed ({_first_line(error)}); "
+            "run `arpu build` again with this version of arpu."
+        ) from None
+    finally:
+        connection.close()
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _check_tables(connection, database: Path) -> None:
+    present = {
+        name
+        for (name,) in connection.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main' and table_catalog = current_database()"
+        ).fetchall()
+    }
+    missing = [name for name in NEEDED_TABLES if name not in present]
+    if missing:
+        raise ReportError(
+            f"{database} has no table {', '.join('main.' + name for name in missing)}: "
+            "it holds no marts of arpu. Run `arpu build` first (--database names the file)."
+        )
+
+
+def _rows(connection, sql: str, parameters: list | None = None) -> list[dict]:
+    cursor = connection.execute(sql, parameters or [])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _read(connection, database: Path, mix_segment_type: str, min_segment_accounts: int) -> Marts:
+    build = _rows(
+        connection,
+        "select project_version, reporting_currency, as_of_date, first_month, last_month, "
+        "months_reported, built_at, dbt_version, billing_data_dir, invoice_lines "
+        "from main.arpu_build_info",
+    )
+    monthly = _rows(
+        connection,
+        """
+        select month, paying_accounts, paying_users, mrr, arr, arpa, arpu,
+            new_accounts, new_arpa, new_arpu, arpa_median, arpa_p90,
+            arpa_mom_change, arpu_mom_change
+        from main.mart_arpu_monthly
+        order by month
+        """,
+    )
+    if not build or not any(row["paying_accounts"] > 0 for row in monthly):
+        as_of = build[0]["as_of_date"] if build else None
+        raise ReportError(
+            f"{database} has no month with a paying account (mart_arpu_monthly"
+            f"{' is empty' if not monthly else ' has only months where nobody pays'}"
+            f"{f', as of {as_of}' if as_of else ''}): nothing to report. Check the input "
+            "(paid or open recurring lines of real accounts) or --as-of, then run "
+            "`arpu build` again."
+        )
+    as_of_month = monthly[-1]["month"]
+    return Marts(
+        build=build[0],
+        monthly=monthly,
+        segments=_rows(
+            connection,
+            """
+            select month, segment_type, segment_value, paying_accounts, arpa
+            from main.mart_arpu_by_segment
+            order by segment_type, segment_value, month
+            """,
+        ),
+        cohorts=_rows(
+            connection,
+            """
+            select cohort_month, months_since_cohort, cohort_accounts, paying_accounts,
+                arpa_expansion, logo_retention
+            from main.mart_arpu_by_cohort
+            order by cohort_month, months_since_cohort
+            """,
+        ),
+        account_mrr=[
+            mrr
+            for (mrr,) in connection.execute(
+                "select mrr from main.dim_active_customers where month = ? order by mrr",
+                [as_of_month],
+            ).fetchall()
+        ],
+        movements=next(
+            iter(
+                _rows(
+                    connection,
+                    """
+                    select month, opening_mrr, new_mrr, expansion_mrr, reactivation_mrr,
+                        contraction_mrr, churned_mrr, fx_mrr, closing_mrr,
+                        new_accounts, reactivated_accounts, churned_accounts
+                    from main.mart_mrr_movements
+                    where month = ?
+                    """,
+                    [as_of_month],
+                )
+            ),
+            None,
+        ),
+        bridge=_rows(
+            connection,
+            """
+            select month, mrr_change, customer_effect, arpa_effect, interaction
+            from main.mart_mrr_bridge
+            order by month
+            """,
+        ),
+        mix=_rows(
+            connection,
+            """
+            select month, arpa_change, rate_effect, mix_effect, interaction
+            from main.mart_arpa_mix
+            where segment_type = ?
+            order by month
+            """,
+            [mix_segment_type],
+        ),
+        mix_segment_type=mix_segment_type,
+        alerts=_rows(
+            connection,
+            # The summary's order: newest month first, the whole base, then
+            # the largest falls.
+            """
+            select month, alert_type, segment_type, segment_value, metric_value, threshold
+            from main.mart_arpu_alerts
+            order by
+                month desc,
+                case when segment_type = 'all' then 0 else 1 end,
+                metric_value - threshold,
+                alert_type, segment_type, segment_value
+            """,
+        ),
+        min_segment_accounts=min_segment_accounts,
+    )
+
+
+def min_segment_accounts() -> int:
+    """The dbt var the alerts use, so the page's top and bottom segments
+    pass the same bar; its default when the project cannot be read."""
+    try:
+        return int(project_var(project_dir(), "min_segment_accounts"))
+    except (RuntimeError, OSError, KeyError, TypeError, ValueError):
+        return DEFAULT_MIN_SEGMENT_ACCOUNTS
+
+
+# --- writing the page -------------------------------------------------------
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file next to `path`, then rename it over `path`: a reader
+    sees the old page or the new one, never half of one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    # os.open with 0o666 leaves the permissions to the umask, as a plain
+    # open() would (a NamedTemporaryFile would be 0600).
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def make_report(
+    database: Path,
+    out: Path,
+    targets_path: Path | None = None,
+    mix_segment_type: str = DEFAULT_MIX_SEGMENT_TYPE,
+) -> Path:
+    """Read the marts, render the page, write it to `out`; its path.
+
+    ReportError: a usage or input error, nothing written. OSError: the page
+    could not be written; `out` is as it was."""
+    # plotly takes a while to import: `arpu build`, which imports this
+    # module through the CLI, should not pay for it.
+    from arpu.report_page import render
+
+    check_segment_type(mix_segment_type)
+    database, out = database.resolve(), out.resolve()
+    if out == database:
+        raise ReportError(f"--out {out} is the database itself.")
+    if not out.parent.is_dir():
+        raise ReportError(f"Folder {out.parent} does not exist.")
+    targets = read_targets(targets_path) if targets_path is not None else []
+    marts = read_marts(database, mix_segment_type, min_segment_accounts())
+    marts.targets = targets
+    write_atomically(out, render(marts))
+    return out

@@ -1,0 +1,404 @@
+"""`arpu report` on a small base worked out by hand: the headline numbers
+on the page, one inlined copy of plotly.js and nothing fetched, the
+targets file's errors, and every refusal leaving the output file alone.
+The browser test is tests/test_report_browser.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from plotly.offline import get_plotlyjs
+
+from conftest import ROOT, build_command, build_env, monthly_lines, span, write_tables
+
+from arpu.cli import main
+from arpu.report import read_marts
+from arpu.report_page import render
+
+D = Decimal
+
+# The base (USD, monthly lines [1st, 1st of the next month), invoiced on the 1st):
+#   A: 100 in Jan-Feb 2025, 150 in Mar-Apr (plan pro), 2 users.
+#   B: 300 in Jan-Mar 2025 (plan enterprise), no users: counts 1. Churns in April.
+#   C: 250 in Apr 2025 (plan enterprise), 3 users. New in April.
+#   D: 100 in Apr 2025 (plan starter), no users: counts 1. New in April.
+# The latest paid invoice is dated 2025-04-01: the as-of date, so April is
+# a partial month (its snapshot is April 1, which every April line covers).
+PLANS = [
+    {"plan_id": "p_starter", "tier": "starter", "tier_rank": "1"},
+    {"plan_id": "p_pro", "tier": "pro", "tier_rank": "2"},
+    {"plan_id": "p_ent", "tier": "enterprise", "tier_rank": "3"},
+]
+LINES = (
+    monthly_lines("A", "100", span((2025, 1), (2025, 2)), plan="p_pro")
+    + monthly_lines("A", "150", span((2025, 3), (2025, 4)), plan="p_pro")
+    + monthly_lines("B", "300", span((2025, 1), (2025, 3)), plan="p_ent")
+    + monthly_lines("C", "250", [(2025, 4)], plan="p_ent")
+    + monthly_lines("D", "100", [(2025, 4)], plan="p_starter")
+)
+USERS = (
+    [{"user_id": f"a{i}", "account_id": "A", "created_at": "2024-12-01"} for i in range(2)]
+    + [{"user_id": f"c{i}", "account_id": "C", "created_at": "2025-03-20"} for i in range(3)]
+)
+ACCOUNTS = [{"account_id": a, "created_at": "2024-12-01"} for a in "ABCD"]
+
+# By hand, March and April 2025.
+MRR_MARCH = D(150) + D(300)               # A, B
+MRR_APRIL = D(150) + D(250) + D(100)      # A, C, D
+ACCOUNTS_MARCH, ACCOUNTS_APRIL = 2, 3
+USERS_MARCH = 2 + 1                       # A's 2 users; B has none and counts 1
+USERS_APRIL = 2 + 3 + 1                   # A, C, D (none: 1)
+ARPA_MARCH, ARPA_APRIL = MRR_MARCH / ACCOUNTS_MARCH, MRR_APRIL / ACCOUNTS_APRIL
+ARPU_MARCH, ARPU_APRIL = MRR_MARCH / USERS_MARCH, MRR_APRIL / USERS_APRIL
+# April's account MRRs 100, 150, 250: the median is the middle one; p90
+# interpolates linearly at (3 - 1) * 0.9 = 1.8, between 150 and 250.
+APRIL_MRRS = [100.0, 150.0, 250.0]
+MEDIAN_APRIL = D(150)
+P90_APRIL = D(150) + D("0.8") * (D(250) - D(150))
+
+CHARTS = ["chart-arpa-arpu", "chart-segments", "chart-cohort-curves", "chart-cohort-retention",
+          "chart-mrr-histogram", "chart-mrr-waterfall", "chart-mrr-bridge", "chart-arpa-mix"]
+GOOD_TARGETS = "month,metric,target\n2025-03,arpa,220\n2025-04-01,arpa,180\n2025-04,arpu,90.5\n"
+
+
+def money(value: Decimal) -> str:
+    return f"{value.quantize(D('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def signed_money(value: Decimal) -> str:
+    return ("+" if value > 0 else "") + money(value)
+
+
+def percent(ratio: Decimal) -> str:
+    return f"{float(ratio) * 100:+.1f}%"
+
+
+def build_all(folder: Path, datasets: dict[str, dict]) -> dict[str, Path]:
+    """Build each dataset with `arpu build` into its own file, all at once
+    (a build is mostly waiting on dbt)."""
+    running = {}
+    for name, tables in datasets.items():
+        data = write_tables(folder / name, tables)
+        database = folder / f"{name}.duckdb"
+        running[name] = (database, subprocess.Popen(
+            build_command(data, database), cwd=ROOT, env=build_env(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for name, (database, process) in running.items():
+        stdout, stderr = process.communicate()
+        assert process.returncode == 0, f"{name}: build failed\n{stdout}\n{stderr}"
+    return {name: database for name, (database, _) in running.items()}
+
+
+@pytest.fixture(scope="module")
+def databases(tmp_path_factory) -> dict[str, Path]:
+    return build_all(tmp_path_factory.mktemp("report"), {
+        "small": {"accounts": ACCOUNTS, "plans": PLANS, "invoice_line_items": LINES,
+                  "users": USERS},
+        # Lines that count, so months are reported, but none recurring: nobody pays.
+        "unpaid": {"accounts": [{"account_id": "a", "created_at": "2025-01-01"}],
+                   "invoice_line_items": [
+                       {"line_item_id": "setup", "invoice_id": "i1", "account_id": "a",
+                        "charge_type": "one_time", "amount": "500", "currency": "USD",
+                        "invoice_date": "2025-01-05", "invoice_status": "paid"}]},
+    })
+
+
+@pytest.fixture(scope="module")
+def small(databases) -> Path:
+    return databases["small"]
+
+
+def run_report(*arguments: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, ["report", *arguments], env=env)
+
+
+@pytest.fixture(scope="module")
+def page(small, tmp_path_factory) -> str:
+    """The page of the small base, written by the real command line."""
+    out = tmp_path_factory.mktemp("page") / "report.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "arpu.cli", "report", "--database", str(small), "--out", str(out)],
+        capture_output=True, text=True, env=build_env(), cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    return out.read_text(encoding="utf-8")
+
+
+def card(page: str, key: str) -> tuple[str, str, str]:
+    """The value, change and detail lines of a headline card."""
+    match = re.search(
+        rf'id="kpi-{key}">.*?class="kpi-value">([^<]*)<.*?class="kpi-change[^"]*">([^<]*)<'
+        r'.*?class="kpi-detail">([^<]*)<', page, re.S)
+    assert match, f"no headline card {key}"
+    return match.groups()
+
+
+def figure(page: str, chart_id: str) -> tuple[list, dict]:
+    """A chart's data and layout, as passed to Plotly.newPlot."""
+    match = re.search(rf'Plotly\.newPlot\(\s*"{re.escape(chart_id)}",\s*', page)
+    assert match, f"no chart {chart_id}"
+    decoder = json.JSONDecoder()
+    data, end = decoder.raw_decode(page, match.end())
+    layout, _ = decoder.raw_decode(page, re.compile(r",\s*").match(page, end).end())
+    return data, layout
+
+
+# --- the page of the small base ----------------------------------------------
+
+
+def test_headline_numbers_are_those_worked_out_by_hand(page):
+    assert card(page, "mrr")[:2] == (money(MRR_APRIL),
+                                     f"{signed_money(MRR_APRIL - MRR_MARCH)} vs March 2025")
+    assert card(page, "arr")[:2] == (money(12 * MRR_APRIL),
+                                     f"{signed_money(12 * (MRR_APRIL - MRR_MARCH))} vs March 2025")
+    # ARPA 500 / 3 = 166.67, against 450 / 2 = 225: -25.9%.
+    assert card(page, "arpa")[:2] == (money(ARPA_APRIL),
+                                      f"{percent(ARPA_APRIL / ARPA_MARCH - 1)} vs March 2025")
+    assert card(page, "arpa") == ("166.67", "-25.9% vs March 2025",
+                                  f"MRR per paying account; median {money(MEDIAN_APRIL)}")
+    # ARPU 500 / 6 = 83.33, against 450 / 3 = 150: -44.4%.
+    assert card(page, "arpu") == (money(ARPU_APRIL),
+                                  f"{percent(ARPU_APRIL / ARPU_MARCH - 1)} vs March 2025",
+                                  f"MRR per paying user; {USERS_APRIL} paying users")
+    assert card(page, "accounts") == (
+        str(ACCOUNTS_APRIL), f"+{ACCOUNTS_APRIL - ACCOUNTS_MARCH} vs March 2025",
+        "2 new, 0 reactivated, 1 churned")
+
+
+def test_as_of_date_partial_month_and_build_info(page):
+    assert "<title>ARPU report as of 2025-04-01</title>" in page
+    assert "April 2025 is a partial month: the as-of date is 2025-04-01" in page
+    build_info = re.search(r'id="build-info">([^<]*)<', page)[1]
+    assert "As of 2025-04-01 · 4 months reported (2025-01 to 2025-04)" in build_info
+    assert "reporting currency USD" in build_info
+    assert f"{len(LINES)} invoice lines" in build_info
+
+
+def test_no_partial_note_when_the_as_of_date_is_the_months_last_day(small):
+    marts = read_marts(small)
+    marts.build["as_of_date"] = dt.date(2025, 4, 30)
+    assert "partial month" not in render(marts)
+
+
+def test_histogram_marks_the_marts_median_and_p90(page):
+    data, layout = figure(page, "chart-mrr-histogram")
+    assert sorted(data[0]["x"]) == APRIL_MRRS
+    lines = sorted(shape["x0"] for shape in layout["shapes"])
+    assert lines == pytest.approx(sorted([float(MEDIAN_APRIL), float(P90_APRIL),
+                                          float(ARPA_APRIL)]))
+    labels = {annotation["text"].strip() for annotation in layout["annotations"]}
+    assert {f"median {money(MEDIAN_APRIL)}", f"p90 {money(P90_APRIL)}"} <= labels
+
+
+def test_waterfall_of_april(page):
+    data, _ = figure(page, "chart-mrr-waterfall")
+    # Opening 450; B's 300 churned; C and D new, 350; A unchanged.
+    assert data[0]["y"] == [450.0, 350.0, 0.0, 0.0, 0.0, -300.0, 0.0, 500.0]
+    assert data[0]["measure"][0] == data[0]["measure"][-1] == "absolute"
+
+
+def test_top_and_bottom_segment_of_the_as_of_month(page):
+    # plan_tier in April: enterprise (C, 250), pro (A, 150), starter (D, 100).
+    row = re.search(r"<td><code>plan_tier</code></td><td>(.*?)</td><td>(.*?)</td>", page)
+    assert re.sub("<[^>]+>", "", row[1]) == "enterprise 250.00 (1 account)"
+    assert re.sub("<[^>]+>", "", row[2]) == "starter 100.00 (1 account)"
+
+
+def test_every_chart_is_on_the_page_with_data(page):
+    for chart_id in CHARTS:
+        data, _ = figure(page, chart_id)
+        assert data, chart_id
+    assert "chart-targets" not in page
+    assert "No targets given" in page and "arpu report --targets targets.csv" in page
+
+
+def test_alerts_of_the_as_of_month(page):
+    # All accounts: ARPA -25.9% and ARPU -44.4% are below -5%; new ARPA
+    # (250 + 100) / 2 = 175 is not below 166.67.
+    alerts = page[page.index('id="alerts"'):]
+    assert "<code>arpa_decline</code></td><td>all accounts</td>" in alerts
+    assert "<code>arpu_decline</code></td><td>all accounts</td>" in alerts
+    assert "new_below_blended</code></td><td>all" not in alerts
+
+
+def test_one_copy_of_plotly_and_nothing_to_fetch(page):
+    plotly_js = get_plotlyjs()
+    assert page.count(plotly_js) == 1
+    assert page.count("plotly.js v") == 1  # no second bundle of another version
+    # plotly.js itself names URLs (map tiles, its CDN) it never loads for
+    # these charts; the browser test checks that nothing is requested.
+    rest = page.replace(plotly_js, "", 1)
+    assert not re.search(r"<script[^>]*\bsrc\s*=", rest, re.I)
+    assert not re.search(r"<link\b", rest, re.I)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z]+:)?//""", rest, re.I)
+    assert not re.search(r"url\(", rest, re.I)
+    assert not re.search(r"@import|https?://|cdn\.plot\.ly|mathjax", rest, re.I)
+
+
+def test_the_database_is_read_not_written(small, tmp_path):
+    before = small.read_bytes()
+    assert run_report("--database", str(small), "--out", str(tmp_path / "r.html")).exit_code == 0
+    assert small.read_bytes() == before
+
+
+def test_database_from_the_environment_and_another_mix_segment_type(small, tmp_path):
+    out = tmp_path / "r.html"
+    result = run_report("--out", str(out), "--mix-segment-type", "tenure_band",
+                        env={"ARPU_DATABASE": str(small)})
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(out)
+    assert "ARPA change split by tenure_band" in out.read_text(encoding="utf-8")
+
+
+def test_good_targets_are_drawn(small, tmp_path):
+    targets = tmp_path / "targets.csv"
+    targets.write_text(GOOD_TARGETS, encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = run_report("--database", str(small), "--out", str(out), "--targets", str(targets))
+    assert result.exit_code == 0, result.output
+    data, _ = figure(out.read_text(encoding="utf-8"), "chart-targets")
+    traces = {trace["name"]: trace for trace in data}
+    assert traces["ARPA target"]["x"] == ["2025-03-01", "2025-04-01"]
+    assert traces["ARPA target"]["y"] == [220.0, 180.0]
+    assert traces["ARPU target"]["y"] == [90.5]
+    assert traces["ARPA actual"]["y"][-1] == pytest.approx(float(ARPA_APRIL))
+
+
+# --- refusals: exit 2, a clear message, nothing written -----------------------
+
+
+@pytest.fixture
+def old_page(tmp_path) -> Path:
+    """A report from an earlier run: a refused run leaves it byte for byte."""
+    out = tmp_path / "out" / "report.html"
+    out.parent.mkdir()
+    out.write_text("the last good page")
+    return out
+
+
+def assert_refused(result, out: Path, *messages: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: "), result.output
+    for message in messages:
+        assert message in result.output
+    assert "Traceback" not in result.output
+    assert out.read_text() == "the last good page"
+    assert [p.name for p in out.parent.iterdir()] == ["report.html"]
+
+
+BAD_TARGETS = {
+    "empty": ("", "is empty: expected the header month,metric,target"),
+    "blank lines only": ("\n\n", "is empty: expected the header month,metric,target"),
+    "bad header": ("month,metric,value\n2025-03,arpa,1\n",
+                   "line 1: the header is 'month,metric,value'; expected month,metric,target."),
+    "header only": ("month,metric,target\n", "has a header but no target rows."),
+    "bad month": ("month,metric,target\n2025-03,arpa,1\n2025-13,arpa,1\n",
+                  "line 3: month '2025-13' is not a month YYYY-MM or YYYY-MM-01."),
+    "not a first day": ("month,metric,target\n2025-03-15,arpa,1\n",
+                        "line 2: month '2025-03-15' is not a month"),
+    "unknown metric": ("month,metric,target\n2025-03,mrr,1\n",
+                       "line 2: metric 'mrr' is not arpa or arpu."),
+    "negative": ("month,metric,target\n2025-03,arpa,-5\n",
+                 "line 2: target '-5' is not a non-negative decimal number"),
+    "exponent": ("month,metric,target\n2025-03,arpa,1e3\n", "line 2: target '1e3' is not"),
+    "separator": ('month,metric,target\n2025-03,arpa,"1,200"\n', "line 2: target '1,200' is not"),
+    "empty target": ("month,metric,target\n2025-03,arpa,\n", "line 2: target '' is not"),
+    "missing field": ("month,metric,target\n2025-03,arpa\n",
+                      "line 2: 2 fields; expected 3 (month,metric,target)."),
+    "duplicate": ("month,metric,target\n2025-03,arpa,1\n2025-04,arpa,1\n2025-03-01,ARPA,2\n",
+                  "line 4: a second arpa target for 2025-03 (the first is on line 2)."),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_TARGETS)
+def test_bad_targets_file(kind, small, old_page, tmp_path):
+    text, message = BAD_TARGETS[kind]
+    targets = tmp_path / "targets.csv"
+    targets.write_text(text, encoding="utf-8")
+    result = run_report("--database", str(small), "--out", str(old_page),
+                        "--targets", str(targets))
+    assert_refused(result, old_page, f"error: {targets}", message, "Nothing was written.")
+
+
+def test_targets_file_not_utf8_or_missing(small, old_page, tmp_path):
+    targets = tmp_path / "targets.csv"
+    targets.write_bytes(b"month,metric,target\n2025-03,arpa,\xe9\n")
+    assert_refused(run_report("--database", str(small), "--out", str(old_page),
+                              "--targets", str(targets)), old_page, "not UTF-8 text")
+    assert_refused(run_report("--database", str(small), "--out", str(old_page),
+                              "--targets", str(tmp_path / "none.csv")),
+                   old_page, "none.csv: No such file or directory.")
+
+
+def test_missing_database(old_page, tmp_path):
+    database = tmp_path / "nowhere.duckdb"
+    assert_refused(run_report("--database", str(database), "--out", str(old_page)), old_page,
+                   f"error: {database} does not exist: run `arpu build` first.")
+
+
+def test_a_file_that_is_not_a_duckdb_database(old_page, tmp_path):
+    database = tmp_path / "notes.duckdb"
+    database.write_text("not a database")
+    assert_refused(run_report("--database", str(database), "--out", str(old_page)), old_page,
+                   f"{database} cannot be opened as a DuckDB database", "run `arpu build` first")
+    assert database.read_text() == "not a database"
+
+
+def test_a_duckdb_file_without_the_marts(old_page, tmp_path):
+    database = tmp_path / "other.duckdb"
+    connection = duckdb.connect(str(database))
+    connection.execute("create table main.mart_arpu_monthly (month date)")
+    connection.close()
+    assert_refused(run_report("--database", str(database), "--out", str(old_page)), old_page,
+                   f"{database} has no table main.arpu_build_info, main.mart_arpu_by_segment",
+                   "main.mart_arpu_alerts", "Run `arpu build` first")
+
+
+def test_a_build_in_which_nobody_pays(databases, old_page):
+    unpaid = databases["unpaid"]
+    months = duckdb.connect(str(unpaid), read_only=True).execute(
+        "select count(*), max(paying_accounts) from main.mart_arpu_monthly").fetchone()
+    assert months == (1, 0)  # the build succeeded, with a month and nobody paying
+    assert_refused(run_report("--database", str(unpaid), "--out", str(old_page)), old_page,
+                   f"{unpaid} has no month with a paying account (mart_arpu_monthly has only "
+                   "months where nobody pays, as of 2025-01-05): nothing to report",
+                   "run `arpu build` again")
+
+
+def test_unknown_mix_segment_type(small, old_page):
+    assert_refused(
+        run_report("--database", str(small), "--out", str(old_page), "--mix-segment-type", "plan"),
+        old_page,
+        "error: unknown --mix-segment-type 'plan'; valid ones: company_size, plan_tier, "
+        "tenure_band, region, country, industry, acquisition_channel.")
+
+
+def test_output_folder_missing_or_the_database_itself(small, tmp_path):
+    result = run_report("--database", str(small), "--out", str(tmp_path / "no" / "r.html"))
+    assert result.exit_code == 2 and f"Folder {tmp_path / 'no'} does not exist." in result.output
+    before = small.read_bytes()
+    result = run_report("--database", str(small), "--out", str(small))
+    assert result.exit_code == 2 and "is the database itself" in result.output
+    assert small.read_bytes() == before
+
+
+def test_a_failed_write_leaves_the_old_page_and_no_temporary_file(small, old_page, monkeypatch):
+    def disk_full(source, destination):
+        raise OSError(28, "No space left on device", str(destination))
+
+    monkeypatch.setattr("arpu.report.os.replace", disk_full)
+    result = run_report("--database", str(small), "--out", str(old_page))
+    assert result.exit_code == 1, result.output
+    assert f"error: {old_page}: No space left on device.\nNothing was written." in result.output
+    assert old_page.read_text() == "the last good page"
+    assert [p.name for p in old_page.parent.iterdir()] == ["report.html"]
