@@ -73,3 +73,20 @@
 {% macro duckdb__row_fingerprint(columns) -%}
     cast(hash({{ columns | join(', ') }}) as {{ dbt.type_string() }})
 {%- endmacro %}
+
+{#- The materialization of the incremental models. Spark on plain Parquet
+    has neither `delete` nor `merge`, which delete+insert and replace_keys
+    need: there they are tables, rebuilt in full on every run, and their
+    is_incremental() branches are never taken (docs/incremental.md,
+    "Spark"). -#}
+{% macro incremental_materialization() %}
+    {{ return(adapter.dispatch('incremental_materialization', 'arpu')()) }}
+{% endmacro %}
+
+{% macro default__incremental_materialization() %}
+    {{ return('incremental') }}
+{% endmacro %}
+
+{% macro spark__incremental_materialization() %}
+    {{ return('table') }}
+{% endmacro %}

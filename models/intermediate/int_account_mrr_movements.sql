@@ -80,12 +80,13 @@ currency_effects as (
         current_month.month,
         current_month.currency,
         current_month.mrr_amount - previous_month.mrr_amount
+        -- A macro: Spark has no decimal type that holds this product.
         - cast(
-            (
-                current_month.original_mrr_amount
-                - previous_month.original_mrr_amount
-            )
-            * (previous_month.mrr_amount / previous_month.original_mrr_amount)
+            {{ money_times_ratio(
+                '(current_month.original_mrr_amount'
+                ~ ' - previous_month.original_mrr_amount)',
+                'previous_month.mrr_amount',
+                'previous_month.original_mrr_amount') }}
             as {{ type_money_precise() }}
         ) as fx_amount
     from currency_months as current_month

@@ -11,8 +11,9 @@
 -- no updated_at, or whose verdict or rate rests on an account or a rate
 -- that has changed since. All rows of such a key are judged together, so a
 -- new copy of an old key rejects both.
+-- On Spark (plain Parquet: no delete) it is a table, rebuilt every run.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='line_key',
     on_schema_change='fail',

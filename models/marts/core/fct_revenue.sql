@@ -8,13 +8,14 @@
 -- month was partial, and new months may have begun). The contract fixes
 -- the columns; on_schema_change is not 'fail' because PostgreSQL would
 -- report its text batch against the contract's varchar table as a change.
+-- On Spark (plain Parquet: no delete) it is a table, rebuilt every run.
 {%- set line_columns = [
     'line_item_id', 'account_id', 'invoice_id', 'subscription_id', 'plan_id',
     'charge_type', 'is_recurring', 'period_start', 'period_end',
     'invoice_date', 'period_days', 'net_amount', 'monthly_amount',
     'gross_monthly_amount'] %}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='replace_keys',
     unique_key='line_item_id',
     key_only_when_null='month',
@@ -169,7 +170,8 @@ contributions as (
         cast(
             case
                 when period_start is null then net_amount
-                else net_amount * recognized_days / period_days
+                else {{ prorate(
+                    'net_amount', 'recognized_days', 'period_days') }}
             end as {{ type_money_precise() }}
         ) as recognized_revenue,
         line_fingerprint
