@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import json
 import re
 import signal
 import sys
@@ -37,7 +38,8 @@ from arpu.runner import (
     stderr_progress,
     work_dir,
 )
-from arpu.summary import summarize
+from arpu.summary import summarize, summarize_connection
+from arpu.warehouse import TARGETS
 
 # Exit codes (README, "Exit codes"): what a scheduler can act on.
 EXIT_OK = 0
@@ -136,7 +138,23 @@ def main() -> None:
     help="DuckDB file format of the published database: v1.1.0 opens in DuckDB 1.1 and "
     "later (every BI tool today); 'latest' for readers all on DuckDB 2.x.",
 )
+@click.option(
+    "--target",
+    type=click.Choice(["duckdb", *TARGETS]),
+    default="duckdb",
+    show_default=True,
+    envvar="ARPU_TARGET",
+    help="Engine: the DuckDB file, or the warehouse of profiles.example.yml's target "
+    "(its contract tables loaded by `arpu load` or your ELT).",
+)
+@click.option(
+    "--schema",
+    help="postgres/spark: schema the marts are published to (default: env ARPU_SCHEMA, "
+    "else arpu).",
+)
+@click.pass_context
 def build(
+    context: click.Context,
     data_dir: Path | None,
     database: Path,
     as_of: str | None,
@@ -145,6 +163,8 @@ def build(
     fail_on_warnings: bool,
     allow_empty: bool,
     storage_version: str,
+    target: str,
+    schema: str | None,
 ) -> None:
     """Check the input, build every model and test, publish, summarize.
 
@@ -162,6 +182,15 @@ def build(
         project = project_dir()
     except RuntimeError as error:
         _fail(str(error), EXIT_INPUT)
+    if target != "duckdb":
+        for option in ("data_dir", "database", "storage_version"):
+            if context.get_parameter_source(option) == click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError(
+                    f"--{option.replace('_', '-').replace('data-dir', 'data')} is for the "
+                    f"DuckDB target; on {target}, load the files with `arpu load` first.")
+        summary = _build_on_warehouse(project, target, schema, as_of, full_refresh, allow_empty)
+        _finish(summary, fail_on_rejects, fail_on_warnings)
+        return
     data_dir = (data_dir or project / "demo_data").resolve()
     database = database.resolve()
     unchanged = f"Nothing was built; {database} is unchanged."
@@ -198,6 +227,10 @@ def build(
     summary = summarize(
         database, min_segment_accounts=project_var(project, "min_segment_accounts")
     )
+    _finish(summary, fail_on_rejects, fail_on_warnings)
+
+
+def _finish(summary, fail_on_rejects: bool, fail_on_warnings: bool) -> None:
     click.echo(summary.text)
     if fail_on_rejects and summary.rejected_rows:
         _fail(f"{summary.rejected_rows:,} input rows were rejected (--fail-on-rejects).",
@@ -205,6 +238,208 @@ def build(
     if fail_on_warnings and summary.warnings:
         _fail(f"{len(summary.warnings)} warning(s) in the summary (--fail-on-warnings).",
               EXIT_WARNINGS)
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    envvar="ARPU_DATA",
+    help="Folder of contract files (<table>.csv or .parquet). Default: the bundled demo data.",
+)
+@click.option(
+    "--target",
+    type=click.Choice(TARGETS),
+    required=True,
+    envvar="ARPU_TARGET",
+    help="Warehouse of profiles.example.yml to load into.",
+)
+def load(data_dir: Path | None, target: str) -> None:
+    """Load a folder of contract files into the warehouse's raw schema
+    (var billing_schema), every column as text, replacing what it held.
+
+    The same input checks as `arpu build` on DuckDB. Exit codes: 0 loaded;
+    1 loading failed; 2 usage or input error, nothing loaded.
+    """
+    from arpu import warehouse
+
+    try:
+        project = project_dir()
+    except RuntimeError as error:
+        _fail(str(error), EXIT_INPUT)
+    data_dir = (data_dir or project / "demo_data").resolve()
+    try:
+        check_inputs(project, data_dir)
+    except InputError as error:
+        _fail(f"{error}\nNothing was loaded.", EXIT_INPUT)
+    except OSError as error:
+        _fail(f"{_os_error_text(error, data_dir)}\nNothing was loaded.", EXIT_INPUT)
+    with warehouse.scratch_dir("arpu-load-") as scratch:
+        try:
+            counts = warehouse.load(target, project, data_dir, Path(scratch))
+        except warehouse.WarehouseError as error:
+            _fail(f"{error}\nNothing was loaded.", EXIT_FAILED)
+    click.echo(f"Loaded {data_dir} into {target} schema {warehouse.raw_schema(project)}:")
+    for table, rows in counts.items():
+        click.echo(f"  {table:<22} {rows:>12,} rows")
+
+
+def _build_on_warehouse(project: Path, target: str, schema: str | None, as_of: str | None,
+                        full_refresh: bool, allow_empty: bool):
+    """`arpu build --target postgres|spark`: build into a staging schema,
+    publish it, and return the summary (README, "Running on your warehouse")."""
+    from arpu import warehouse
+
+    version = importlib.metadata.version("arpu-metrics")
+    variables = {"arpu_version": version, "billing_schema": warehouse.raw_schema(project),
+                 **({"as_of_date": as_of} if as_of else {})}
+    try:
+        schema = warehouse.schema_name(schema)
+        if target == "postgres":
+            warehouse.check_postgres_sources(project)
+            builder = _PostgresBuild(project, schema)
+        else:
+            builder = _SparkBuild(project, schema)
+        with builder.lock():
+            builder.build(variables, version, full_refresh, allow_empty)
+        return summarize_connection(
+            builder.reader(), min_segment_accounts=project_var(project, "min_segment_accounts"))
+    except warehouse.InputMissing as error:
+        _fail(f"{error}\nNothing was built.", EXIT_INPUT)
+    except warehouse.WarehouseError as error:
+        _fail(f"{error}\nNothing was built.", EXIT_INPUT)
+    except (warehouse.WarehouseBusy, BuildLocked) as error:
+        _fail(str(error), EXIT_BUSY)
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted; the published marts in {schema} are unchanged.", err=True)
+        sys.exit(130)
+
+
+def _report_failure(outcome, work: Path, unchanged: str) -> NoReturn:
+    click.echo(f"\nThe build failed; {unchanged}", err=True)
+    if outcome.error:
+        click.echo(outcome.error, err=True)
+    for failure in outcome.failures:
+        click.echo(f"  {failure.status.upper()} {failure.name}: {failure.message}", err=True)
+    click.echo(f"dbt's log: {work / 'logs' / 'dbt.log'}", err=True)
+    sys.exit(EXIT_FAILED)
+
+
+class _PostgresBuild:
+    """Build into schema <schema>__build, then swap it in (one transaction)."""
+
+    def __init__(self, project: Path, schema: str) -> None:
+        from arpu import warehouse
+
+        self.project, self.schema, self.staging = project, schema, f"{schema}__build"
+        parameters = warehouse.postgres_parameters()
+        self.work = work_dir(Path.cwd() / (
+            f"postgres-{parameters['host']}-{parameters['port']}-{parameters['dbname']}-{schema}"))
+
+    def lock(self):
+        from arpu import warehouse
+
+        return warehouse.postgres_lock(self.schema)
+
+    def build(self, variables: dict, version: str, full_refresh: bool, allow_empty: bool) -> None:
+        from arpu import warehouse
+
+        environment = {"ARPU_SCHEMA": self.staging}
+        reason = ("--full-refresh" if full_refresh
+                  else warehouse.postgres_full_build_reason(self.schema, version))
+        incremental = []
+        if not reason:
+            listed = run_dbt(["ls", "--resource-type", "model", "--select",
+                              "config.materialized:incremental", "--output", "name"],
+                             database=None, work=self.work, variables=variables,
+                             target="postgres", environment=environment)
+            incremental = listed.listed
+        where = f"PostgreSQL schema {self.schema}"
+        click.echo(f"Full build ({reason}) into {where} ..." if reason
+                   else f"Incremental build into {where} ...", err=True)
+        unchanged = f"the published marts in {where} are unchanged."
+        try:
+            warehouse.postgres_prepare(self.schema, self.staging, incremental)
+            outcome = run_dbt(["build"] + (["--full-refresh"] if reason else []),
+                              database=None, work=self.work, variables=variables,
+                              target="postgres", environment=environment,
+                              progress=stderr_progress())
+            if not outcome.success:
+                _report_failure(outcome, self.work, unchanged)
+            published = warehouse.postgres_months_reported(self.schema) or 0
+            if (not allow_empty and published
+                    and warehouse.postgres_months_reported(self.staging) == 0):
+                _fail(_EMPTY.format(where=where) + f"\nThe {unchanged}", EXIT_INPUT)
+            warehouse.postgres_publish(self.schema, self.staging)
+        finally:
+            warehouse.postgres_discard(self.staging)
+
+    def reader(self):
+        from arpu import warehouse
+
+        return warehouse.postgres_summary_reader(self.schema)
+
+
+class _SparkBuild:
+    """Build into database <schema>__a or __b, whichever the published views
+    do not read, then point the views of <schema> at it."""
+
+    def __init__(self, project: Path, schema: str) -> None:
+        from arpu import warehouse
+
+        self.project, self.schema = project, schema
+        self.paths = warehouse.spark_paths()
+        self.paths.warehouse.mkdir(parents=True, exist_ok=True)
+        self.state = self.paths.warehouse / f"{schema}.arpu-live"
+        self.work = work_dir(self.paths.warehouse / f"spark-{schema}")
+        live = self.state.read_text().strip() if self.state.is_file() else ""
+        self.build_schema = f"{schema}__b" if live == f"{schema}__a" else f"{schema}__a"
+
+    def lock(self):
+        return build_lock(self.paths.warehouse / f"{self.schema}.arpu")
+
+    def build(self, variables: dict, version: str, full_refresh: bool, allow_empty: bool) -> None:
+        from arpu import warehouse
+
+        where = f"Spark database {self.schema}"
+        click.echo(f"Full build (Spark builds from scratch, docs/incremental.md) into {where} "
+                   f"(tables in {self.build_schema}) ...", err=True)
+        unchanged = f"the published marts in {where} are unchanged."
+        outcome = run_dbt(["build", "--full-refresh"], database=None, work=self.work,
+                          variables=variables, target="spark",
+                          environment={"ARPU_SCHEMA": self.build_schema},
+                          progress=stderr_progress())
+        if not outcome.success:
+            _report_failure(outcome, self.work, unchanged)
+        if not allow_empty and self.state.is_file() and self._months(self.build_schema) == 0:
+            _fail(_EMPTY.format(where=where) + f"\nThe {unchanged}", EXIT_INPUT)
+        switched = run_dbt(["run-operation", "publish_views", "--args",
+                            json.dumps({"schema": self.schema, "build_schema": self.build_schema})],
+                           database=None, work=self.work, variables=variables, target="spark")
+        if not switched.success:
+            _report_failure(switched, self.work, f"the views of {where} may read two builds; "
+                            "run the build again.")
+        self.state.write_text(self.build_schema + "\n")
+
+    def _months(self, database: str) -> int:
+        from arpu import warehouse
+
+        connection = warehouse.spark_summary_reader(database)
+        try:
+            return connection.execute("select count(*) from main.mart_arpu_monthly").fetchone()[0]
+        finally:
+            connection.close()
+
+    def reader(self):
+        from arpu import warehouse
+
+        return warehouse.spark_summary_reader(self.build_schema)
+
+
+_EMPTY = ("The build has no month to report (no paid or open invoice line on or before the "
+          "as-of date), and {where} has months: not replacing it. Check the input (a stopped "
+          "export?) or --as-of; --allow-empty publishes it anyway.")
 
 
 def _build_and_publish(

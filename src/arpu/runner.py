@@ -57,6 +57,8 @@ class DbtOutcome:
     success: bool
     failures: list[Failure] = field(default_factory=list)
     error: str | None = None
+    # What `dbt ls` printed, one resource per item.
+    listed: list[str] = field(default_factory=list)
 
 
 class Progress:
@@ -133,23 +135,29 @@ def prune_work_dirs(keep: int = KEEP_WORK_DIRS) -> None:
 def run_dbt(
     command: list[str],
     *,
-    database: Path,
+    database: Path | None,
     work: Path,
     variables: dict[str, str],
-    storage_version: str,
+    storage_version: str = DEFAULT_STORAGE_VERSION,
     progress: Callable | None = None,
+    target: str = "duckdb",
+    environment: dict[str, str] | None = None,
 ) -> DbtOutcome:
-    """Invoke dbt on the project, writing to `database`, in a child process.
+    """Invoke dbt on the project in a child process: on DuckDB writing to
+    `database`, on another target where `environment` (the variables the
+    profile reads, ARPU_SCHEMA say) points it.
 
     dbt-duckdb keeps its DuckDB handle open for the life of the process; a
     child that exits is the one way to know the file is closed and fully
-    checkpointed before it is published.
+    checkpointed before it is published. On Spark the child holds the
+    session and its Derby metastore, which allows one process at a time.
     """
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_invoke_in_child,
-        args=(sender, command, database, work, variables, storage_version, progress),
+        args=(sender, command, database, work, variables, storage_version, progress,
+              target, environment or {}),
     )
     child.start()
     sender.close()
@@ -183,16 +191,19 @@ def _die_with_parent() -> None:
 
 
 def _invoke_in_child(sender, command, database, work, variables, storage_version,
-                     progress) -> None:
+                     progress, target, environment) -> None:
     _die_with_parent()
-    # Only this child's environment: the profile reads the file format from it.
+    # Only this child's environment: the profile reads the file format,
+    # and on warehouses the schema, from it.
     os.environ["ARPU_DUCKDB_STORAGE_VERSION"] = storage_version
+    os.environ.update(environment)
     # DuckDB's own default, every core, unless the user chose (the profile's
     # fallback, for plain dbt, cannot count cores).
     os.environ.setdefault("ARPU_DUCKDB_THREADS", str(os.cpu_count() or 1))
     try:
         outcome = _invoke(
-            command, database=database, work=work, variables=variables, progress=progress
+            command, database=database, work=work, variables=variables, progress=progress,
+            target=target,
         )
     except BaseException as error:  # report, never hang the parent
         outcome = DbtOutcome(success=False, error=f"{type(error).__name__}: {error}")
@@ -203,23 +214,25 @@ def _invoke_in_child(sender, command, database, work, variables, storage_version
 def _invoke(
     command: list[str],
     *,
-    database: Path,
+    database: Path | None,
     work: Path,
     variables: dict[str, str],
     progress: Callable | None,
+    target: str,
 ) -> DbtOutcome:
     from dbt.cli.main import dbtRunner
 
     project = project_dir()
     with tempfile.TemporaryDirectory(prefix="arpu-profiles-") as profiles_dir:
         shutil.copy(project / "profiles.example.yml", Path(profiles_dir) / "profiles.yml")
-        # Only this child's environment: the profile reads the path from it.
-        os.environ["ARPU_DUCKDB_PATH"] = str(database)
+        if database is not None:
+            # Only this child's environment: the profile reads the path from it.
+            os.environ["ARPU_DUCKDB_PATH"] = str(database)
         args = [
             *command,
             "--project-dir", str(project),
             "--profiles-dir", profiles_dir,
-            "--target", "duckdb",
+            "--target", target,
             "--vars", json.dumps(variables),
             "--log-level", "none",
             "--log-level-file", "info",
@@ -230,6 +243,8 @@ def _invoke(
         result = runner.invoke(args)
     if result.exception is not None:
         return DbtOutcome(success=False, error=_first_lines(str(result.exception)))
+    if command[0] in ("ls", "list"):
+        return DbtOutcome(success=bool(result.success), listed=list(result.result or []))
     failures = []
     for node_result in getattr(result.result, "results", []) or []:
         status = str(node_result.status)

@@ -111,7 +111,14 @@ def _build_kind(lines: int, lines_checked: int) -> str:
 
 def summarize(database: Path, min_segment_accounts: int = 10) -> Summary:
     """The summary of the as-of month, with its warnings."""
-    connection = duckdb.connect(str(database), read_only=True)
+    return summarize_connection(duckdb.connect(str(database), read_only=True),
+                                min_segment_accounts)
+
+
+def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
+    """The same from any connection whose `execute(sql, parameters)` reads
+    schema `main` with `?` parameters, as DuckDB's does (warehouse.py
+    adapts PostgreSQL's); it is closed afterwards."""
     try:
         as_of, first_month, last_month, months, invoice_lines, lines_checked = connection.execute(
             "select as_of_date, first_month, last_month, months_reported, "

@@ -1,0 +1,332 @@
+"""The `arpu` command on a warehouse (README, "Running on your warehouse"):
+loading contract files into the raw schema, building into a staging schema,
+and publishing it so that a reader never sees marts of two builds side by
+side (PostgreSQL), or as nearly so as the engine allows (Spark).
+
+Every SQL rule stays in the dbt project; this module only moves files and
+schemas. The contract files are read once, by the same DuckDB loader the
+DuckDB build uses (macros/load_billing_files.sql), so every engine gets
+the same text."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from arpu.contract import load_contract
+from arpu.runner import run_dbt
+
+TARGETS = ("postgres", "spark")
+DEFAULT_SCHEMA = "arpu"
+# The tables `arpu build`'s summary reads (summary.py).
+SUMMARY_TABLES = ("arpu_build_info", "mart_arpu_monthly", "mart_arpu_by_segment",
+                  "mart_arpu_alerts", "rejected_rows", "rejected_rows_by_reason")
+NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot be reached or used as configured."""
+
+
+class WarehouseBusy(Exception):
+    """Another `arpu build` holds the schema."""
+
+
+def schema_name(value: str | None) -> str:
+    schema = value or os.environ.get("ARPU_SCHEMA") or DEFAULT_SCHEMA
+    if not NAME.fullmatch(schema):
+        raise WarehouseError(
+            f"Schema name {schema!r}: use lower-case letters, digits and _ (at most 41).")
+    return schema
+
+
+# ------------------------------------------------------------------ loading
+
+def stage_files(project: Path, data_dir: Path, work: Path) -> Path:
+    """Read the contract files into schema billing_raw of a scratch DuckDB
+    file, every column as text, with the DuckDB build's own loader."""
+    stage = work / "stage.duckdb"
+    for leftover in (stage, stage.with_name(stage.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    outcome = run_dbt(["run-operation", "load_billing_files"], database=stage, work=work,
+                      variables={"billing_data_dir": str(data_dir)})
+    if not outcome.success:
+        raise WarehouseError(f"Could not read {data_dir}: {outcome.error or 'dbt failed'}")
+    return stage
+
+
+def raw_schema(project: Path) -> str:
+    """The schema of the contract tables: ARPU_BILLING_SCHEMA, else the var
+    billing_schema's default (billing_raw)."""
+    from arpu.runner import project_var
+
+    return os.environ.get("ARPU_BILLING_SCHEMA") or project_var(project, "billing_schema")
+
+
+def load(target: str, project: Path, data_dir: Path, work: Path) -> dict[str, int]:
+    """Load a folder of contract files into the raw schema of `target`,
+    replacing what it held. Returns the rows loaded per table."""
+    stage = stage_files(project, data_dir, work)
+    tables = [table.name for table in load_contract(project)]
+    raw = raw_schema(project)
+    connection = duckdb.connect(str(stage), read_only=True)
+    try:
+        counts = {t: connection.execute(f'select count(*) from billing_raw."{t}"').fetchone()[0]
+                  for t in tables}
+        if target == "postgres":
+            _load_postgres(connection, project, raw, tables, work)
+        else:
+            _load_spark(connection, raw, tables, work)
+    finally:
+        connection.close()
+    return counts
+
+
+def _load_postgres(stage, project: Path, raw: str, tables: list[str], work: Path) -> None:
+    """One transaction: readers of the raw tables see the old rows or the
+    new ones. Tables are emptied and refilled rather than dropped, so the
+    staging views that read them survive."""
+    columns = {table.name: table.columns for table in load_contract(project)}
+    with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(f'create schema if not exists "{raw}"')
+        for table in tables:
+            cursor.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = %s and table_name = %s order by ordinal_position",
+                [raw, table])
+            have = [name for (name,) in cursor.fetchall()]
+            if have != list(columns[table]):
+                cursor.execute(f'drop table if exists "{raw}"."{table}" cascade')
+                cursor.execute(f'create table "{raw}"."{table}" ('
+                               + ", ".join(f'"{c}" text' for c in columns[table]) + ")")
+            cursor.execute(f'truncate "{raw}"."{table}"')
+            # DuckDB writes NULL as an empty field and '' as "", which is
+            # how PostgreSQL's CSV COPY tells them apart.
+            exported = work / f"{table}.csv"
+            stage.execute(f"copy billing_raw.\"{table}\" to '{_sql_text(exported)}' "
+                          "(format csv, header true)")
+            with exported.open() as handle:
+                cursor.copy_expert(
+                    f'copy "{raw}"."{table}" from stdin with (format csv, header true)', handle)
+            exported.unlink()
+        connection.commit()
+
+
+def _load_spark(stage, raw: str, tables: list[str], work: Path) -> None:
+    files = {}
+    for table in tables:
+        exported = work / f"{table}.parquet"
+        stage.execute(f"copy billing_raw.\"{table}\" to '{_sql_text(exported)}' "
+                      "(format parquet)")
+        files[table] = str(exported)
+    outcome = run_dbt(["run-operation", "load_parquet_tables", "--args",
+                       json.dumps({"tables": files})],
+                      database=None, work=work, variables={"billing_schema": raw},
+                      target="spark")
+    for path in files.values():
+        Path(path).unlink(missing_ok=True)
+    if not outcome.success:
+        raise WarehouseError(f"Could not load the tables into Spark: {outcome.error}")
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# --------------------------------------------------------------- PostgreSQL
+
+def postgres_parameters() -> dict:
+    """libpq's variables with the profile's local defaults
+    (profiles.example.yml): the same server dbt connects to."""
+    return {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": int(os.environ.get("PGPORT", "5432")),
+        "user": os.environ.get("PGUSER", "arpu"),
+        "password": os.environ.get("PGPASSWORD", "arpu"),
+        "dbname": os.environ.get("PGDATABASE", "arpu"),
+    }
+
+
+@contextmanager
+def postgres_connection():
+    try:
+        import psycopg2
+    except ImportError:
+        raise WarehouseError("PostgreSQL needs dbt-postgres: pip install -e '.[postgres]'.") from None
+    parameters = postgres_parameters()
+    try:
+        connection = psycopg2.connect(connect_timeout=10, **parameters)
+    except psycopg2.Error as error:
+        where = f"{parameters['user']}@{parameters['host']}:{parameters['port']}/{parameters['dbname']}"
+        raise WarehouseError(
+            f"Cannot connect to PostgreSQL ({where}; set PGHOST, PGPORT, PGUSER, PGPASSWORD, "
+            f"PGDATABASE): {str(error).strip().splitlines()[0]}") from None
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextmanager
+def postgres_lock(schema: str) -> Iterator[None]:
+    """A session advisory lock per published schema, held for the whole
+    build: a second build of the same schema stops at once (exit 3)."""
+    with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute("select pg_try_advisory_lock(hashtext(%s))", [f"arpu:{schema}"])
+        if not cursor.fetchone()[0]:
+            raise WarehouseBusy(f"Another arpu build is publishing schema {schema}; "
+                                "nothing was done.")
+        try:
+            yield
+        finally:
+            cursor.execute("select pg_advisory_unlock(hashtext(%s))", [f"arpu:{schema}"])
+
+
+def postgres_tables(schema: str) -> set[str]:
+    with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute("select table_name from information_schema.tables "
+                       "where table_schema = %s", [schema])
+        return {name for (name,) in cursor.fetchall()}
+
+
+def check_postgres_sources(project: Path, raw: str | None = None) -> None:
+    """The input checks that apply to a warehouse: every required contract
+    table and column exists in the raw schema (the rows are dbt's job)."""
+    raw = raw or raw_schema(project)
+    with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute("select table_name, column_name from information_schema.columns "
+                       "where table_schema = %s", [raw])
+        present: dict[str, set[str]] = {}
+        for table, column in cursor.fetchall():
+            present.setdefault(table, set()).add(column)
+    missing = []
+    for table in load_contract(project):
+        if table.name not in present:
+            if table.required:
+                missing.append(f"required table {raw}.{table.name} does not exist")
+            continue
+        missing += [f"{raw}.{table.name}: required column {column} does not exist"
+                    for column in table.required_columns if column not in present[table.name]]
+    if missing:
+        raise InputMissing("; ".join(missing) + ". Load the contract files with "
+                           "`arpu load --target postgres --data DIR`, or set "
+                           "ARPU_BILLING_SCHEMA to the schema of your tables.")
+
+
+class InputMissing(Exception):
+    """The warehouse lacks a required contract table or column."""
+
+
+def postgres_full_build_reason(schema: str, version: str) -> str | None:
+    """Why the build must start from scratch, or None when it can start
+    from the published schema's incremental tables."""
+    tables = postgres_tables(schema)
+    if "arpu_build_info" not in tables:
+        return f"no published marts in schema {schema} yet"
+    with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(f'select project_version from "{schema}".arpu_build_info')
+        row = cursor.fetchone()
+    if row is None or row[0] != version:
+        return f"schema {schema} was built by another arpu version"
+    return None
+
+
+def postgres_prepare(schema: str, staging: str, incremental_tables: list[str]) -> None:
+    """An empty staging schema; for an incremental build, with copies of
+    the published incremental tables, which dbt then updates."""
+    with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(f'drop schema if exists "{staging}" cascade')
+        cursor.execute(f'create schema "{staging}"')
+        for table in incremental_tables:
+            cursor.execute(f'create table "{staging}"."{table}" as table "{schema}"."{table}"')
+        connection.commit()
+
+
+def postgres_discard(staging: str) -> None:
+    with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(f'drop schema if exists "{staging}" cascade')
+        connection.commit()
+
+
+def postgres_months_reported(schema: str) -> int | None:
+    if "mart_arpu_monthly" not in postgres_tables(schema):
+        return None
+    with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(f'select count(*) from "{schema}".mart_arpu_monthly')
+        return cursor.fetchone()[0]
+
+
+def postgres_publish(schema: str, staging: str) -> None:
+    """Swap the staging schema in, in one transaction: a reader sees the
+    old marts or the new ones. Views keep working: PostgreSQL binds them
+    to tables, not to names."""
+    retired = f"{schema}__retired"
+    with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(f'drop schema if exists "{retired}" cascade')
+        cursor.execute("select 1 from information_schema.schemata where schema_name = %s",
+                       [schema])
+        if cursor.fetchone():
+            cursor.execute(f'alter schema "{schema}" rename to "{retired}"')
+        cursor.execute(f'alter schema "{staging}" rename to "{schema}"')
+        cursor.execute(f'drop schema if exists "{retired}" cascade')
+        connection.commit()
+
+
+class _PostgresReader:
+    """DuckDB's `execute(sql, parameters)` over PostgreSQL, for the summary:
+    schema `main` is the published schema, `?` are parameters."""
+
+    def __init__(self, connection, schema: str) -> None:
+        self.connection, self.schema = connection, schema
+
+    def execute(self, sql: str, parameters=None):
+        cursor = self.connection.cursor()
+        cursor.execute(sql.replace("main.", f'"{self.schema}".').replace("?", "%s"),
+                       parameters or [])
+        return cursor
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def postgres_summary_reader(schema: str) -> _PostgresReader:
+    import psycopg2
+
+    return _PostgresReader(psycopg2.connect(connect_timeout=10, **postgres_parameters()), schema)
+
+
+# -------------------------------------------------------------------- Spark
+
+@dataclass(frozen=True)
+class SparkPaths:
+    warehouse: Path
+
+    def table_files(self, database: str, table: str) -> str:
+        return str(self.warehouse / f"{database}.db" / table / "*.parquet")
+
+
+def spark_paths() -> SparkPaths:
+    return SparkPaths(Path(os.environ.get("ARPU_SPARK_WAREHOUSE", "spark-warehouse")).resolve())
+
+
+def spark_summary_reader(database: str) -> duckdb.DuckDBPyConnection:
+    """DuckDB over the Parquet files of a Spark build's tables: the summary
+    without a second Spark session."""
+    paths = spark_paths()
+    connection = duckdb.connect()
+    for table in SUMMARY_TABLES:
+        connection.execute(f"create view main.{table} as select * from read_parquet("
+                           f"'{_sql_text(Path(paths.table_files(database, table)))}')")
+    return connection
+
+
+def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix=prefix)
