@@ -4,6 +4,7 @@ team whose readers are all on DuckDB 2.x may choose the newer format."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -37,10 +38,15 @@ def old_duckdb() -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     home = cache / "arpu-tests" / OLD_DUCKDB.replace("==", "-")
     python = home / "bin" / "python"
-    if not python.exists():
-        venv.create(home, with_pip=True, clear=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet",
-                        "--disable-pip-version-check", OLD_DUCKDB], check=True)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers share the cache: one makes it, the others wait.
+    with open(home.parent / f"{home.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / "ready").exists():
+            venv.create(home, with_pip=True, clear=True)
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet",
+                            "--disable-pip-version-check", OLD_DUCKDB], check=True)
+            (home / "ready").touch()
     return python
 
 

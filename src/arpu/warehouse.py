@@ -180,6 +180,8 @@ def postgres_lock(schema: str) -> Iterator[None]:
     """A session advisory lock per published schema, held for the whole
     build: a second build of the same schema stops at once (exit 3)."""
     with postgres_connection() as connection, connection.cursor() as cursor:
+        # No transaction left open for the length of the build.
+        connection.autocommit = True
         cursor.execute("select pg_try_advisory_lock(hashtext(%s))", [f"arpu:{schema}"])
         if not cursor.fetchone()[0]:
             raise WarehouseBusy(f"Another arpu build is publishing schema {schema}; "
