@@ -78,6 +78,16 @@ def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+# `arpu build` and `arpu load` read the same folder.
+_data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    envvar="ARPU_DATA",
+    help="Folder of contract files (<table>.csv or .parquet). Default: the bundled demo data.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="arpu-metrics")
 def main() -> None:
@@ -85,13 +95,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path),
-    envvar="ARPU_DATA",
-    help="Folder of contract files (<table>.csv or .parquet). Default: the bundled demo data.",
-)
+@_data_option
 @click.option(
     "--database",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -241,13 +245,7 @@ def _finish(summary, fail_on_rejects: bool, fail_on_warnings: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path),
-    envvar="ARPU_DATA",
-    help="Folder of contract files (<table>.csv or .parquet). Default: the bundled demo data.",
-)
+@_data_option
 @click.option(
     "--target",
     type=click.Choice(TARGETS),
