@@ -8,6 +8,7 @@ import json
 import re
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -273,7 +274,7 @@ def load(data_dir: Path | None, target: str) -> None:
         _fail(f"{error}\nNothing was loaded.", EXIT_INPUT)
     except OSError as error:
         _fail(f"{_os_error_text(error, data_dir)}\nNothing was loaded.", EXIT_INPUT)
-    with warehouse.scratch_dir("arpu-load-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="arpu-load-") as scratch:
         try:
             counts = warehouse.load(target, project, data_dir, Path(scratch))
         except warehouse.WarehouseError as error:
@@ -303,9 +304,7 @@ def _build_on_warehouse(project: Path, target: str, schema: str | None, as_of: s
             builder.build(variables, version, full_refresh, allow_empty)
         return summarize_connection(
             builder.reader(), min_segment_accounts=project_var(project, "min_segment_accounts"))
-    except warehouse.InputMissing as error:
-        _fail(f"{error}\nNothing was built.", EXIT_INPUT)
-    except warehouse.WarehouseError as error:
+    except (warehouse.InputMissing, warehouse.WarehouseError) as error:
         _fail(f"{error}\nNothing was built.", EXIT_INPUT)
     except (warehouse.WarehouseBusy, BuildLocked) as error:
         _fail(str(error), EXIT_BUSY)
@@ -368,7 +367,8 @@ class _PostgresBuild:
             published = warehouse.postgres_months_reported(self.schema) or 0
             if (not allow_empty and published
                     and warehouse.postgres_months_reported(self.staging) == 0):
-                _fail(_EMPTY.format(where=where) + f"\nThe {unchanged}", EXIT_INPUT)
+                _fail(_EMPTY.format(where=where) + f"\n{unchanged[:1].upper()}{unchanged[1:]}",
+                      EXIT_INPUT)
             warehouse.postgres_publish(self.schema, self.staging)
         finally:
             warehouse.postgres_discard(self.staging)
@@ -411,7 +411,8 @@ class _SparkBuild:
         if not outcome.success:
             _report_failure(outcome, self.work, unchanged)
         if not allow_empty and self.state.is_file() and self._months(self.build_schema) == 0:
-            _fail(_EMPTY.format(where=where) + f"\nThe {unchanged}", EXIT_INPUT)
+            _fail(_EMPTY.format(where=where) + f"\n{unchanged[:1].upper()}{unchanged[1:]}",
+                      EXIT_INPUT)
         switched = run_dbt(["run-operation", "publish_views", "--args",
                             json.dumps({"schema": self.schema, "build_schema": self.build_schema})],
                            database=None, work=self.work, variables=variables, target="spark")
@@ -476,22 +477,10 @@ def _build_and_publish(
             progress=stderr_progress(),
         )
         if not outcome.success:
-            click.echo("\nThe build failed; the database was not changed.", err=True)
-            if outcome.error:
-                click.echo(outcome.error, err=True)
-            for failure in outcome.failures:
-                click.echo(f"  {failure.status.upper()} {failure.name}: {failure.message}", err=True)
-            click.echo(f"dbt's log: {work / 'logs' / 'dbt.log'}", err=True)
-            sys.exit(EXIT_FAILED)
+            _report_failure(outcome, work, "the database was not changed.")
         seal(target, project, storage_version)
         if not allow_empty and months_reported(target) == 0 and (months_reported(database) or 0) > 0:
-            _fail(
-                "The build has no month to report (no paid or open invoice line on or before "
-                f"the as-of date), and {database} has months: not replacing it. Check the "
-                "input (a stopped export?) or --as-of; --allow-empty publishes it anyway.\n"
-                f"{database} is unchanged.",
-                EXIT_INPUT,
-            )
+            _fail(_EMPTY.format(where=database) + f"\n{database} is unchanged.", EXIT_INPUT)
         publish(target, database)
     finally:
         discard(target)

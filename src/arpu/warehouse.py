@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,29 +74,28 @@ def load(target: str, project: Path, data_dir: Path, work: Path) -> dict[str, in
     """Load a folder of contract files into the raw schema of `target`,
     replacing what it held. Returns the rows loaded per table."""
     stage = stage_files(project, data_dir, work)
-    tables = [table.name for table in load_contract(project)]
+    contract = {table.name: table.columns for table in load_contract(project)}
     raw = raw_schema(project)
     connection = duckdb.connect(str(stage), read_only=True)
     try:
         counts = {t: connection.execute(f'select count(*) from billing_raw."{t}"').fetchone()[0]
-                  for t in tables}
+                  for t in contract}
         if target == "postgres":
-            _load_postgres(connection, project, raw, tables, work)
+            _load_postgres(connection, raw, contract, work)
         else:
-            _load_spark(connection, raw, tables, work)
+            _load_spark(connection, raw, list(contract), work)
     finally:
         connection.close()
     return counts
 
 
-def _load_postgres(stage, project: Path, raw: str, tables: list[str], work: Path) -> None:
+def _load_postgres(stage, raw: str, columns: dict[str, tuple[str, ...]], work: Path) -> None:
     """One transaction: readers of the raw tables see the old rows or the
     new ones. Tables are emptied and refilled rather than dropped, so the
     staging views that read them survive."""
-    columns = {table.name: table.columns for table in load_contract(project)}
     with postgres_connection() as connection, connection.cursor() as cursor:
         cursor.execute(f'create schema if not exists "{raw}"')
-        for table in tables:
+        for table in columns:
             cursor.execute(
                 "select column_name from information_schema.columns "
                 "where table_schema = %s and table_name = %s order by ordinal_position",
@@ -328,7 +326,3 @@ def spark_summary_reader(database: str) -> duckdb.DuckDBPyConnection:
         connection.execute(f"create view main.{table} as select * from read_parquet("
                            f"'{_sql_text(Path(paths.table_files(database, table)))}')")
     return connection
-
-
-def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
-    return tempfile.TemporaryDirectory(prefix=prefix)

@@ -77,6 +77,7 @@ def test_an_empty_build_does_not_replace_published_marts(published):
     assert built.returncode == 2, built.stdout + built.stderr
     assert "has no month to report" in built.stderr
     assert "are unchanged" in built.stderr
+    assert "The published marts in PostgreSQL schema arpu_test_cli are unchanged." in built.stderr
     assert months_published() == published
 
 
