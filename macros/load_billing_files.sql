@@ -16,11 +16,27 @@
     {% if not execute %}
         {{ return('') }}
     {% endif %}
+    {% if arpu.billing_source() == 'stripe' %}
+        {# Stripe replaces these contract tables (README, "Using Stripe data"); the
+           contract staging never reads them. #}
+        {% do arpu.load_source_files(
+            'billing', var('billing_schema'), skip=arpu.stripe_mapped_tables()) %}
+        {% do arpu.load_source_files('stripe', var('stripe_schema')) %}
+    {% else %}
+        {% do arpu.load_source_files('billing', var('billing_schema')) %}
+    {% endif %}
+    {{ return('') }}
+{% endmacro %}
+
+{#- Load the files of one dbt source's tables (`<table>.csv` or
+    `<table>.parquet` in var('billing_data_dir')) into `schema`, every
+    declared column as text. A missing required table or column stops the
+    run; an absent optional table is empty, an absent column NULL. -#}
+{% macro load_source_files(source_name, schema, skip=[]) %}
     {% set data_dir = var('billing_data_dir') | string %}
-    {% set schema = var('billing_schema') %}
     {% do run_query('create schema if not exists ' ~ adapter.quote(schema)) %}
     {% for source in graph.sources.values()
-          if source.source_name == 'billing' %}
+          if source.source_name == source_name and source.name not in skip %}
         {% set table = source.name %}
         {% set columns = source.columns.values() | list %}
         {% set path = arpu.find_billing_file(data_dir, table) %}
@@ -65,7 +81,6 @@
                 ~ select_list | join(', ') ~ ' from ' ~ reader.relation) %}
         {% endif %}
     {% endfor %}
-    {{ return('') }}
 {% endmacro %}
 
 {% macro find_billing_file(data_dir, table) %}

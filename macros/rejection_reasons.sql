@@ -43,7 +43,10 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {{ arpu.reason_codes(checks) }}
+    {#- The reasons a mapped input (Stripe) found come first. -#}
+    {{ arpu.reason_codes(
+        checks,
+        carried='source_reasons' if table in arpu.stripe_mapped_tables() else '') }}
 {%- endmacro %}
 
 {% macro finish_reasons(reasons) -%}

@@ -14,6 +14,12 @@
     {{ api.Column.numeric_type('decimal', 38, 12) }}
 {%- endmacro %}
 
+{#- A whole number of minor units (Stripe amounts): 18 digits fit the
+    contract's integer cast. -#}
+{% macro type_money_whole() -%}
+    {{ api.Column.numeric_type('decimal', 38, 0) }}
+{%- endmacro %}
+
 {#- Money rounded to 6 places (an account's MRR, metrics.md section 3).
     Cast explicitly: PostgreSQL's round() and sum() return an unconstrained
     numeric, DuckDB's a decimal(38, 6). -#}

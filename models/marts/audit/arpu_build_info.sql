@@ -74,6 +74,8 @@ final as (
             '{{ var("billing_data_dir") | replace("'", "''") }}'
             as {{ dbt.type_string() }}
         ) as billing_data_dir,
+        cast('{{ billing_source() }}' as {{ dbt.type_string() }})
+            as billing_source,
         cast(lines_checked.invoice_lines as {{ dbt.type_bigint() }})
             as invoice_lines,
         cast(

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('billing', 'accounts') }}
+    select * from {{ billing_input('accounts') }}
 
 ),
 
@@ -16,7 +16,8 @@ cleaned as (
         lower({{ clean_text('acquisition_channel') }}) as acquisition_channel,
         {{ clean_text('employee_count') }} as employee_count_raw,
         {{ clean_text('is_test') }} as is_test_raw,
-        {{ clean_text('created_at') }} as created_at_raw
+        {{ clean_text('created_at') }} as created_at_raw,
+        {{ source_reasons('accounts') }} as source_reasons
     from source
 
 ),

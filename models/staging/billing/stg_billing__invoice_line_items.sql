@@ -6,7 +6,7 @@ with
 
 source as (
 
-    select * from {{ source('billing', 'invoice_line_items') }}
+    select * from {{ billing_input('invoice_line_items') }}
 
 ),
 
@@ -28,7 +28,8 @@ cleaned as (
         {{ clean_text('period_start') }} as period_start_raw,
         {{ clean_text('period_end') }} as period_end_raw,
         {{ clean_text('invoice_date') }} as invoice_date_raw,
-        {{ clean_text('updated_at') }} as updated_at_raw
+        {{ clean_text('updated_at') }} as updated_at_raw,
+        {{ source_reasons('invoice_line_items') }} as source_reasons
     from source
 
 ),

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('billing', 'plans') }}
+    select * from {{ billing_input('plans') }}
 
 ),
 
@@ -13,7 +13,8 @@ cleaned as (
         {{ clean_text('plan_name') }} as plan_name,
         lower({{ clean_text('tier') }}) as tier,
         lower({{ clean_text('pricing_model') }}) as pricing_model,
-        {{ clean_text('tier_rank') }} as tier_rank_raw
+        {{ clean_text('tier_rank') }} as tier_rank_raw,
+        {{ source_reasons('plans') }} as source_reasons
     from source
 
 ),

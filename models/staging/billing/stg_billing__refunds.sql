@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('billing', 'refunds') }}
+    select * from {{ billing_input('refunds') }}
 
 ),
 
@@ -12,7 +12,8 @@ cleaned as (
         {{ clean_text('refund_id') }} as refund_id,
         {{ clean_text('line_item_id') }} as line_item_id,
         {{ clean_text('amount') }} as amount_raw,
-        {{ clean_text('refunded_at') }} as refunded_at_raw
+        {{ clean_text('refunded_at') }} as refunded_at_raw,
+        {{ source_reasons('refunds') }} as source_reasons
     from source
 
 ),

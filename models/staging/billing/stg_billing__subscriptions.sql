@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('billing', 'subscriptions') }}
+    select * from {{ billing_input('subscriptions') }}
 
 ),
 
@@ -14,7 +14,8 @@ cleaned as (
         {{ clean_text('plan_id') }} as plan_id,
         {{ clean_text('started_at') }} as started_at_raw,
         {{ clean_text('trial_ends_at') }} as trial_ends_at_raw,
-        {{ clean_text('ended_at') }} as ended_at_raw
+        {{ clean_text('ended_at') }} as ended_at_raw,
+        {{ source_reasons('subscriptions') }} as source_reasons
     from source
 
 ),

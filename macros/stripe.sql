@@ -1,0 +1,232 @@
+{#
+    The Stripe source (README, "Using Stripe data"): which input the contract staging
+    reads, and the small conversions from Stripe's values into the
+    contract's text forms. A Stripe value that does not convert is passed on
+    as its own text, so that the contract staging rejects it with the same
+    reason a contract file would get (`invalid_amount`, ...).
+#}
+
+{#- The contract tables Stripe data replaces; users, fx_rates and
+    acquisition_spend are read in contract format beside it. -#}
+{% macro stripe_mapped_tables() %}
+    {{ return(['accounts', 'plans', 'subscriptions', 'invoice_line_items', 'refunds']) }}
+{% endmacro %}
+
+{% macro billing_source() %}
+    {% set chosen = var('billing_source', 'contract') %}
+    {% if chosen not in ['contract', 'stripe'] %}
+        {% do exceptions.raise_compiler_error(
+            "var billing_source is '" ~ chosen ~ "': use 'contract' or 'stripe'") %}
+    {% endif %}
+    {{ return(chosen) }}
+{% endmacro %}
+
+{#- The relation a contract staging model reads: the contract source table,
+    or, with billing_source 'stripe', the Stripe model that maps into it. -#}
+{% macro billing_input(table) %}
+    {% if arpu.billing_source() == 'stripe' and table in arpu.stripe_mapped_tables() %}
+        {{ return(ref('stg_stripe__' ~ table)) }}
+    {% endif %}
+    {{ return(source('billing', table)) }}
+{% endmacro %}
+
+{#- The reasons the input's mapping found for a row, in reason_codes' form:
+    the Stripe models' column source_reasons, none for contract files. The
+    contract staging of a table Stripe replaces selects it as
+    `source_reasons`, and contract_reasons carries it. -#}
+{% macro source_reasons(table) -%}
+    {%- if arpu.billing_source() == 'stripe' and table in arpu.stripe_mapped_tables() -%}
+        source_reasons
+    {%- else -%}
+        ''
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A Stripe table as a relation of its declared columns, every one as text.
+    A table or a column the connector did not land reads as NULL: Fivetran
+    lands only what the account uses (`price` or `plan`), and column names
+    moved between schema versions. On DuckDB the loader already guarantees
+    both; on a warehouse this looks the table up. -#}
+{% macro stripe_table(table) %}
+    {% set relation = source('stripe', table) %}
+    {% if not execute %}
+        {{ return(relation) }}
+    {% endif %}
+    {% set declared = graph.sources['source.arpu.stripe.' ~ table].columns.keys() | list %}
+    {% set found = adapter.get_relation(
+        database=relation.database, schema=relation.schema,
+        identifier=relation.identifier) %}
+    {% set present = [] %}
+    {% if found is not none %}
+        {% for column in adapter.get_columns_in_relation(found) %}
+            {% do present.append(column.name | lower) %}
+        {% endfor %}
+    {% endif %}
+    {% set select_list = [] %}
+    {% for name in declared %}
+        {% if name in present %}
+            {% do select_list.append(
+                'cast(' ~ adapter.quote(name) ~ ' as ' ~ dbt.type_string() ~ ') as '
+                ~ adapter.quote(name)) %}
+        {% else %}
+            {% do select_list.append(
+                'cast(null as ' ~ dbt.type_string() ~ ') as ' ~ adapter.quote(name)) %}
+        {% endif %}
+    {% endfor %}
+    {% if found is none %}
+        {#- Only when building: compiling (sqlfluff's templater) may run
+            before any Stripe data is there. -#}
+        {% if graph.sources['source.arpu.stripe.' ~ table].meta.get('required')
+              and flags.WHICH in ['run', 'build'] %}
+            {% do exceptions.raise_compiler_error(
+                "Required Stripe table " ~ relation ~ " does not exist (var stripe_schema)") %}
+        {% endif %}
+        {{ return('(select ' ~ select_list | join(', ') ~ ' where 1 = 0) as '
+                  ~ adapter.quote('stripe_' ~ table)) }}
+    {% endif %}
+    {{ return('(select ' ~ select_list | join(', ') ~ ' from ' ~ relation ~ ') as '
+              ~ adapter.quote('stripe_' ~ table)) }}
+{% endmacro %}
+
+{#- An amount in a currency's minor unit (integer text) as the text of the
+    amount in major units, exactly: exponent 0, 2 or 3 (seed
+    stripe_currency_exponents). Other text passes on marked, so that it
+    never casts: `12.5` minor units is no amount, though the contract would
+    read 12.5 as one. -#}
+{% macro stripe_major_units(minor_text, exponent) -%}
+    {%- set whole = 'cast(' ~ minor_text ~ ' as ' ~ arpu.type_money_whole() ~ ')' %}
+    case
+        when not {{ arpu.is_castable(minor_text, 'integer') }}
+            then {{ dbt.concat([minor_text, "' (not a whole number of minor units)'"]) }}
+        {#- One cast per exponent: a shared decimal type would write
+            `100.000` for 100 dollars. The multipliers are exact decimals. #}
+        when {{ exponent }} = 0
+            then cast({{ whole }} as {{ dbt.type_string() }})
+        when {{ exponent }} = 3
+            then cast({{ whole }} * 0.001 as {{ dbt.type_string() }})
+        else cast({{ whole }} * 0.01 as {{ dbt.type_string() }})
+    end
+{%- endmacro %}
+
+{#- amount - discount (minor-unit texts; NULL discount = 0) as text; a
+    part that is not a whole number passes on as it is, to be rejected. -#}
+{% macro credit_note_net(amount_text, discount_text) -%}
+    case
+        when not {{ arpu.is_castable(amount_text, 'integer') }}
+            then {{ amount_text }}
+        when not {{ arpu.is_castable(discount_text, 'integer') }}
+            then {{ discount_text }}
+        else cast(
+            {{ arpu.stripe_minor(amount_text) }}
+            - coalesce({{ arpu.stripe_minor(discount_text) }}, 0)
+            as {{ dbt.type_string() }}
+        )
+    end
+{%- endmacro %}
+
+{#- An integer text in minor units as a whole number, for arithmetic in
+    minor units; NULL when it is not an integer. -#}
+{% macro stripe_minor(minor_text) -%}
+    case
+        when {{ arpu.is_castable(minor_text, 'integer') }}
+            then cast({{ minor_text }} as {{ arpu.type_money_whole() }})
+    end
+{%- endmacro %}
+
+{#- The UTC date of a Stripe timestamp text, as contract date text; text
+    that is not a timestamp passes on. -#}
+{% macro stripe_date(timestamp_text) -%}
+    case
+        when {{ arpu.is_castable(timestamp_text, 'timestamp') }}
+            then cast(
+                cast({{ arpu.strict_cast(timestamp_text, 'timestamp') }} as date)
+                as {{ dbt.type_string() }}
+            )
+        else {{ timestamp_text }}
+    end
+{%- endmacro %}
+
+{#- not <boolean text>, as text; text that is not a boolean passes on. -#}
+{% macro stripe_negate(boolean_text) -%}
+    case lower({{ boolean_text }})
+        when 'true' then 'false'
+        when 'false' then 'true'
+        else {{ boolean_text }}
+    end
+{%- endmacro %}
+
+{#- The text under a top-level key of a JSON object held as text; NULL when
+    the key is absent or the text is not JSON (see json_is_invalid). -#}
+{% macro json_text(json_column, key) %}
+    {{ return(adapter.dispatch('json_text', 'arpu')(json_column, key)) }}
+{% endmacro %}
+
+{% macro default__json_text(json_column, key) -%}
+    (cast({{ json_column }} as jsonb) ->> '{{ key }}')
+{%- endmacro %}
+
+{% macro duckdb__json_text(json_column, key) -%}
+    case
+        when json_valid({{ json_column }})
+            then json_extract_string({{ json_column }}, '$."{{ key }}"')
+    end
+{%- endmacro %}
+
+{% macro spark__json_text(json_column, key) -%}
+    get_json_object({{ json_column }}, '$.{{ key }}')
+{%- endmacro %}
+
+{#- True when JSON text does not parse. PostgreSQL's jsonb cast fails the
+    query on bad JSON instead (Fivetran lands metadata as jsonb there). -#}
+{% macro json_is_invalid(json_column) %}
+    {{ return(adapter.dispatch('json_is_invalid', 'arpu')(json_column)) }}
+{% endmacro %}
+
+{% macro default__json_is_invalid(json_column) -%}
+    false
+{%- endmacro %}
+
+{% macro duckdb__json_is_invalid(json_column) -%}
+    ({{ json_column }} is not null and case
+        when json_valid({{ json_column }})
+            then json_type({{ json_column }}) != 'OBJECT'
+        else true
+    end)
+{%- endmacro %}
+
+{% macro spark__json_is_invalid(json_column) -%}
+    ({{ json_column }} is not null and from_json({{ json_column }}, 'map<string,string>') is null)
+{%- endmacro %}
+
+{#- floor(numerator / denominator) of whole non-negative numbers, exactly:
+    a decimal quotient would go through a double on DuckDB. -#}
+{% macro integer_divide(numerator, denominator) %}
+    {{ return(adapter.dispatch('integer_divide', 'arpu')(numerator, denominator)) }}
+{% endmacro %}
+
+{% macro default__integer_divide(numerator, denominator) -%}
+    div({{ numerator }}, {{ denominator }})
+{%- endmacro %}
+
+{% macro duckdb__integer_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as hugeint) // cast({{ denominator }} as hugeint))
+{%- endmacro %}
+
+{% macro spark__integer_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as decimal(38, 0)) div cast({{ denominator }} as decimal(38, 0)))
+{%- endmacro %}
+
+{#- A text to sort by its bytes, the same on every engine: PostgreSQL sorts
+    text by the database's locale, where punctuation and case can reorder
+    ids (and so change which line takes a refund's remainder). -#}
+{% macro bytewise(expression) %}
+    {{ return(adapter.dispatch('bytewise', 'arpu')(expression)) }}
+{% endmacro %}
+
+{% macro default__bytewise(expression) -%}
+    {{ expression }}
+{%- endmacro %}
+
+{% macro postgres__bytewise(expression) -%}
+    ({{ expression }} collate "C")
+{%- endmacro %}
