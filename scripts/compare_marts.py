@@ -65,6 +65,9 @@ import duckdb
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from arpu.publish import mart_names  # noqa: E402
 
 VOLATILE = {
     "arpu_build_info": {
@@ -78,12 +81,10 @@ RATIO_ABSOLUTE = 1e-12
 MAX_REPORTED = 20
 
 
-def mart_models() -> dict[str, list[str] | None]:
-    """Every model under models/marts, with its grain from the YAML."""
-    names = sorted(
-        Path(path).stem
-        for path in glob.glob(str(ROOT / "models" / "marts" / "**" / "*.sql"), recursive=True)
-    )
+def mart_models(source: str = "contract") -> dict[str, list[str] | None]:
+    """Every mart a build of input `source` holds, with its grain from the
+    YAML."""
+    names = sorted(mart_names(ROOT, source))
     grains: dict[str, list[str]] = {}
     for path in glob.glob(str(ROOT / "models" / "marts" / "**" / "*.yml"), recursive=True):
         for model in (yaml.safe_load(Path(path).read_text()) or {}).get("models", []):
@@ -134,6 +135,14 @@ class DuckDBSource:
             "select count(*) from information_schema.tables"
             " where table_schema = ? and table_name = ?", [self.schema, table]).fetchone()[0]
         return f'"{self.schema}"."{table}"' if found else None
+
+    def source(self) -> str:
+        """The input the reference was built from (arpu_build_info)."""
+        columns = {name for name, _ in self.read("arpu_build_info")[0]}
+        if "billing_source" not in columns:
+            return "contract"
+        return self.connection.execute(
+            f'select billing_source from "{self.schema}".arpu_build_info').fetchone()[0]
 
     def read(self, table: str):
         relation = self.relation(table)
@@ -410,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         other = DuckDBSource(args.other_duckdb, args.duckdb_schema, label="other duckdb")
 
-    models = mart_models()
+    models = mart_models(reference.source())
     tables = args.tables or list(models)
     unknown = [t for t in tables if t not in models]
     if unknown:

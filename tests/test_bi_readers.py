@@ -51,7 +51,9 @@ def old_duckdb() -> Path:
 
 
 def marts() -> list[str]:
-    return sorted(p.stem for p in (ROOT / "models" / "marts").rglob("*.sql"))
+    from arpu.publish import mart_names
+
+    return sorted(mart_names(ROOT))
 
 
 def read_with(python: Path, database: Path) -> dict:

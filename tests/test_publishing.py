@@ -145,13 +145,16 @@ def test_incremental_only_over_a_database_of_this_version_folder_and_format(tmp_
         connection = duckdb.connect(str(database), config={"storage_compatibility_version": storage})
         connection.execute(
             "create table arpu_build_info as select 'arpu' as project_name, "
-            f"'{version}' as project_version, '{folder}' as billing_data_dir")
+            f"'{version}' as project_version, '{folder}' as billing_data_dir, "
+            "'contract' as billing_source")
         connection.close()
 
     publish_info("1.0", data)
     assert full_build_reason(database, "1.0", data, "v1.1.0") is None
     assert "another arpu version" in full_build_reason(database, "1.1", data, "v1.1.0")
     assert f"built from {data}" in full_build_reason(database, "1.0", tmp_path / "x", "v1.1.0")
+    assert "built from contract input" in full_build_reason(database, "1.0", data, "v1.1.0",
+                                                            "stripe")
     assert "storage format" in full_build_reason(database, "1.0", data, "latest")
     publish_info("1.0", data, storage="latest")
     assert full_build_reason(database, "1.0", data, "latest") is None

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from arpu.contract import InputError, check_inputs
+from arpu.contract import SOURCES, InputError, check_inputs
 from arpu.publish import (
     BuildLocked,
     NotOurs,
@@ -88,6 +88,16 @@ _data_option = click.option(
     help="Folder of contract files (<table>.csv or .parquet). Default: the bundled demo data.",
 )
 
+_source_option = click.option(
+    "--source",
+    type=click.Choice(SOURCES),
+    default="contract",
+    show_default=True,
+    envvar="ARPU_SOURCE",
+    help="Shape of the input: contract tables, or Stripe as Fivetran lands it "
+    "(README, 'Using Stripe data'; on a warehouse, the tables of schema var stripe_schema).",
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="arpu-metrics")
@@ -157,6 +167,7 @@ def main() -> None:
     help="postgres/spark: schema the marts are published to (default: env ARPU_SCHEMA, "
     "else arpu).",
 )
+@_source_option
 @click.pass_context
 def build(
     context: click.Context,
@@ -170,6 +181,7 @@ def build(
     storage_version: str,
     target: str,
     schema: str | None,
+    source: str,
 ) -> None:
     """Check the input, build every model and test, publish, summarize.
 
@@ -188,19 +200,21 @@ def build(
     except RuntimeError as error:
         _fail(str(error), EXIT_INPUT)
     if target != "duckdb":
+        _refuse_stripe_on_spark(target, source)
         for option in ("data_dir", "database", "storage_version"):
             if context.get_parameter_source(option) == click.core.ParameterSource.COMMANDLINE:
                 raise click.UsageError(
                     f"--{option.replace('_', '-').replace('data-dir', 'data')} is for the "
                     f"DuckDB target; on {target}, load the files with `arpu load` first.")
-        summary = _build_on_warehouse(project, target, schema, as_of, full_refresh, allow_empty)
+        summary = _build_on_warehouse(project, target, schema, as_of, full_refresh, allow_empty,
+                                      source)
         _finish(summary, fail_on_rejects, fail_on_warnings)
         return
     data_dir = (data_dir or project / "demo_data").resolve()
     database = database.resolve()
     unchanged = f"Nothing was built; {database} is unchanged."
     try:
-        check_inputs(project, data_dir)
+        check_inputs(project, data_dir, source)
     except InputError as error:
         _fail(f"{error}\n{unchanged}", EXIT_INPUT)
     except OSError as error:
@@ -213,7 +227,7 @@ def build(
             check_replaceable(database)
             clean_stale_builds(database)
             _build_and_publish(project, data_dir, database, as_of, full_refresh,
-                               allow_empty, storage_version)
+                               allow_empty, storage_version, source)
     except BuildLocked as error:
         _fail(str(error), EXIT_BUSY)
     except NotOurs as error:
@@ -254,49 +268,62 @@ def _finish(summary, fail_on_rejects: bool, fail_on_warnings: bool) -> None:
     envvar="ARPU_TARGET",
     help="Warehouse of profiles.example.yml to load into.",
 )
-def load(data_dir: Path | None, target: str) -> None:
-    """Load a folder of contract files into the warehouse's raw schema
-    (var billing_schema), every column as text, replacing what it held.
+@_source_option
+def load(data_dir: Path | None, target: str, source: str) -> None:
+    """Load a folder of input files into the warehouse, every column as
+    text, replacing what its tables held: contract tables into the raw
+    schema (var billing_schema), Stripe tables into the Stripe schema (var
+    stripe_schema).
 
     The same input checks as `arpu build` on DuckDB. Exit codes: 0 loaded;
     1 loading failed; 2 usage or input error, nothing loaded.
     """
     from arpu import warehouse
 
+    _refuse_stripe_on_spark(target, source)
     try:
         project = project_dir()
     except RuntimeError as error:
         _fail(str(error), EXIT_INPUT)
     data_dir = (data_dir or project / "demo_data").resolve()
     try:
-        check_inputs(project, data_dir)
+        check_inputs(project, data_dir, source)
     except InputError as error:
         _fail(f"{error}\nNothing was loaded.", EXIT_INPUT)
     except OSError as error:
         _fail(f"{_os_error_text(error, data_dir)}\nNothing was loaded.", EXIT_INPUT)
     with tempfile.TemporaryDirectory(prefix="arpu-load-") as scratch:
         try:
-            counts = warehouse.load(target, project, data_dir, Path(scratch))
+            counts = warehouse.load(target, project, data_dir, Path(scratch), source)
         except warehouse.WarehouseError as error:
             _fail(f"{error}\nNothing was loaded.", EXIT_FAILED)
-    click.echo(f"Loaded {data_dir} into {target} schema {warehouse.raw_schema(project)}:")
-    for table, rows in counts.items():
-        click.echo(f"  {table:<22} {rows:>12,} rows")
+    click.echo(f"Loaded {data_dir} into {target}:")
+    for table in warehouse.input_tables(project, source):
+        click.echo(f"  {table.schema + '.' + table.name:<40} {counts[table.name]:>12,} rows")
+
+
+def _refuse_stripe_on_spark(target: str, source: str) -> None:
+    # The Stripe models have not run on Spark: better no build than an
+    # untested one.
+    if target == "spark" and source == "stripe":
+        raise click.UsageError("--source stripe is not supported on Spark yet "
+                               "(README, 'Using Stripe data').")
 
 
 def _build_on_warehouse(project: Path, target: str, schema: str | None, as_of: str | None,
-                        full_refresh: bool, allow_empty: bool):
+                        full_refresh: bool, allow_empty: bool, source: str):
     """`arpu build --target postgres|spark`: build into a staging schema,
     publish it, and return the summary (README, "Running on your warehouse")."""
     from arpu import warehouse
 
     version = importlib.metadata.version("arpu-metrics")
     variables = {"arpu_version": version, "billing_schema": warehouse.raw_schema(project),
+                 "billing_source": source, "stripe_schema": warehouse.stripe_schema(project),
                  **({"as_of_date": as_of} if as_of else {})}
     try:
         schema = warehouse.schema_name(schema)
         if target == "postgres":
-            warehouse.check_postgres_sources(project)
+            warehouse.check_postgres_sources(project, source=source)
             builder = _PostgresBuild(project, schema)
         else:
             builder = _SparkBuild(project, schema)
@@ -344,7 +371,8 @@ class _PostgresBuild:
 
         environment = {"ARPU_SCHEMA": self.staging}
         reason = ("--full-refresh" if full_refresh
-                  else warehouse.postgres_full_build_reason(self.schema, version))
+                  else warehouse.postgres_full_build_reason(self.schema, version,
+                                                            variables["billing_source"]))
         incremental = []
         if not reason:
             listed = run_dbt(["ls", "--resource-type", "model", "--select",
@@ -449,18 +477,20 @@ def _build_and_publish(
     full_refresh: bool,
     allow_empty: bool,
     storage_version: str,
+    source: str,
 ) -> None:
     target = staging_path(database)
     work = work_dir(database)
     variables = {
         "billing_data_dir": str(data_dir),
+        "billing_source": source,
         "arpu_version": importlib.metadata.version("arpu-metrics"),
     }
     if as_of:
         variables["as_of_date"] = as_of
     version = variables["arpu_version"]
     reason = ("--full-refresh" if full_refresh
-              else full_build_reason(database, version, data_dir, storage_version))
+              else full_build_reason(database, version, data_dir, storage_version, source))
     try:
         if reason:
             click.echo(f"Full build ({reason}) of {data_dir} into {database} ...", err=True)
@@ -478,7 +508,7 @@ def _build_and_publish(
         )
         if not outcome.success:
             _report_failure(outcome, work, "the database was not changed.")
-        seal(target, project, storage_version)
+        seal(target, project, storage_version, source)
         if not allow_empty and months_reported(target) == 0 and (months_reported(database) or 0) > 0:
             _fail(_EMPTY.format(where=database) + f"\n{database} is unchanged.", EXIT_INPUT)
         publish(target, database)

@@ -12,6 +12,8 @@ from pathlib import Path
 import yaml
 
 SOURCES_FILE = Path("models/staging/billing/_billing__sources.yml")
+STRIPE_SOURCES_FILE = Path("models/staging/stripe/_stripe__sources.yml")
+SOURCES = ("contract", "stripe")
 
 
 class InputError(Exception):
@@ -26,9 +28,9 @@ class Table:
     required_columns: tuple[str, ...]
 
 
-def load_contract(project_dir: Path) -> list[Table]:
-    document = yaml.safe_load((project_dir / SOURCES_FILE).read_text())
-    (source,) = [s for s in document["sources"] if s["name"] == "billing"]
+def _tables(path: Path, source_name: str) -> tuple[dict, list[Table]]:
+    document = yaml.safe_load(path.read_text())
+    (source,) = [s for s in document["sources"] if s["name"] == source_name]
     tables = []
     for table in source["tables"]:
         columns = table["columns"]
@@ -42,7 +44,22 @@ def load_contract(project_dir: Path) -> list[Table]:
                 ),
             )
         )
-    return tables
+    return source, tables
+
+
+def load_contract(project_dir: Path) -> list[Table]:
+    return _tables(project_dir / SOURCES_FILE, "billing")[1]
+
+
+def load_input_tables(project_dir: Path, source: str = "contract") -> list[Table]:
+    """The tables a build reads from a folder: the contract's, or Stripe's
+    with the contract tables Stripe does not replace (README, "Using Stripe data")."""
+    contract = load_contract(project_dir)
+    if source == "contract":
+        return contract
+    stripe, tables = _tables(project_dir / STRIPE_SOURCES_FILE, "stripe")
+    replaced = set(stripe["meta"]["replaces"])
+    return tables + [table for table in contract if table.name not in replaced]
 
 
 def find_file(data_dir: Path, table: str) -> Path | None:
@@ -146,15 +163,17 @@ def _sql_path(path: Path) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def check_inputs(project_dir: Path, data_dir: Path) -> dict[str, Path | None]:
-    """Every required table has one file with every required column.
+def check_inputs(project_dir: Path, data_dir: Path,
+                 source: str = "contract") -> dict[str, Path | None]:
+    """Every required table of the input (`contract` or `stripe`) has one
+    file with every required column.
 
     Returns the file found for each table (None for an absent optional one).
     """
     if not data_dir.is_dir():
         raise InputError(f"Data folder {data_dir} does not exist or is not a folder.")
     files: dict[str, Path | None] = {}
-    for table in load_contract(project_dir):
+    for table in load_input_tables(project_dir, source):
         path = find_file(data_dir, table.name)
         if path is None:
             if table.required:

@@ -19,7 +19,9 @@ from typing import Iterator
 MARKER_TABLE = "arpu_build_info"
 # A file of arpu 0.1.0, from before the marker, holds this mart.
 LEGACY_MARKER_TABLE = "mart_arpu_monthly"
-SOURCE_SCHEMA = "billing_raw"
+# The schemas the DuckDB loader fills: contract files, and Stripe files
+# (vars billing_schema and stripe_schema).
+SOURCE_SCHEMAS = ("billing_raw", "stripe_raw")
 
 
 class BuildLocked(Exception):
@@ -172,7 +174,7 @@ def check_replaceable(database: Path) -> None:
     # Tables in main may be of any arpu version (models come and go); a
     # schema of the user's own (finance.budget) is never ours.
     foreign = sorted(f"{schema}.{name}" for schema, name in relations
-                     if schema not in ("main", SOURCE_SCHEMA))
+                     if schema not in ("main", *SOURCE_SCHEMAS))
     if not foreign and (marked or ("main", LEGACY_MARKER_TABLE) in relations):
         return
     raise NotOurs(_refusal(database, foreign))
@@ -198,11 +200,11 @@ def months_reported(database: Path) -> int | None:
 
 
 def full_build_reason(database: Path, version: str, data_dir: Path,
-                      storage_version: str) -> str | None:
+                      storage_version: str, source: str = "contract") -> str | None:
     """Why the build must start from scratch, or None when it can start
     from a copy of the published database and run incrementally: that
-    database must come from this arpu version, the same data folder, and be
-    in the file format asked for."""
+    database must come from this arpu version, the same data folder and
+    input shape, and be in the file format asked for."""
     import duckdb
 
     if not database.is_file():
@@ -216,7 +218,8 @@ def full_build_reason(database: Path, version: str, data_dir: Path,
         if MARKER_TABLE not in tables:
             return "the published database is from arpu 0.1.0"
         built = connection.execute(
-            f"select project_version, billing_data_dir from main.{MARKER_TABLE}"
+            "select project_version, billing_data_dir, billing_source "
+            f"from main.{MARKER_TABLE}"
         ).fetchone()
         written = _storage_tag(connection)
     except duckdb.Error:  # an older arpu_build_info, without these columns
@@ -227,6 +230,8 @@ def full_build_reason(database: Path, version: str, data_dir: Path,
         return "the published database is from another arpu version"
     if built[1] != str(data_dir):
         return f"the published database was built from {built[1]}"
+    if built[2] != source:
+        return f"the published database was built from {built[2]} input"
     if written != _format_written(storage_version):
         return f"the published database is in storage format {written}, not {storage_version}"
     return None
@@ -263,10 +268,10 @@ def start_from(database: Path, built: Path) -> None:
         ) from None
 
 
-def seal(built: Path, project: Path, storage_version: str) -> None:
+def seal(built: Path, project: Path, storage_version: str, source: str = "contract") -> None:
     """Make a finished build one self-contained file, and check that it is
-    one to publish: it exists, holds every mart, and is in the file format
-    asked for."""
+    one to publish: it exists, holds every mart of its input `source`, and
+    is in the file format asked for."""
     import duckdb
 
     if not built.is_file():
@@ -278,7 +283,7 @@ def seal(built: Path, project: Path, storage_version: str) -> None:
         connection = duckdb.connect(str(built))
         try:
             connection.execute("checkpoint")
-            _check_built(connection, built, project, storage_version)
+            _check_built(connection, built, project, storage_version, source)
         finally:
             connection.close()
     except duckdb.Error as error:
@@ -303,12 +308,22 @@ def publish(built: Path, database: Path) -> None:
         raise PublishError(f"Could not publish {database}: {error.strerror or error}.") from None
 
 
-def _check_built(connection, built: Path, project: Path, storage_version: str) -> None:
+def mart_names(project: Path, source: str = "contract") -> set[str]:
+    """The marts a build from input `source` holds: every model under
+    models/marts, but one named after another input source
+    (stripe_input_summary), which dbt_project.yml enables for its source
+    only."""
+    return {p.stem for p in (project / "models" / "marts").rglob("*.sql")
+            if not p.stem.startswith("stripe_") or source == "stripe"}
+
+
+def _check_built(connection, built: Path, project: Path, storage_version: str,
+                 source: str) -> None:
     present = {name for (name,) in connection.execute(
         "select table_name from information_schema.tables "
         "where table_catalog = current_database() and table_schema = 'main'"
     ).fetchall()}
-    marts = {p.stem for p in (project / "models" / "marts").rglob("*.sql")}
+    marts = mart_names(project, source)
     missing = sorted(marts - present)
     if missing:
         raise PublishError(f"{built} lacks {', '.join(missing)}; refusing to publish it.")

@@ -120,10 +120,21 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
     schema `main` with `?` parameters, as DuckDB's does (warehouse.py
     adapts PostgreSQL's); it is closed afterwards."""
     try:
-        as_of, first_month, last_month, months, invoice_lines, lines_checked = connection.execute(
+        (as_of, first_month, last_month, months, invoice_lines, lines_checked,
+         source) = connection.execute(
             "select as_of_date, first_month, last_month, months_reported, "
-            "invoice_lines, invoice_lines_checked from main.arpu_build_info"
+            "invoice_lines, invoice_lines_checked, billing_source from main.arpu_build_info"
         ).fetchone()
+        # Drafts and the like are normal, not warnings; but they are counted,
+        # so that no Stripe row disappears without a word.
+        not_read = connection.execute(
+            """
+            select stripe_table, outcome, row_count
+            from main.stripe_input_summary
+            where outcome != 'read'
+            order by 1, 2
+            """
+        ).fetchall() if source == "stripe" else []
         row = connection.execute(
             """
             select month, paying_accounts, paying_users, mrr, arpa, arpu, new_accounts
@@ -167,6 +178,10 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
             f"  ARPU             {_ratio(arpu):>14}",
         ]
     lines += details
+    if not_read:
+        lines.append("Stripe rows not read, or read and rejected (table stripe_input_summary):")
+        lines += [f"  {table:<22} {outcome:<40} {count:>8,}"
+                  for table, outcome, count in not_read]
     if rejected:
         warnings.append(
             f"Warning: {rejected_rows:,} input rows rejected and left out of every metric.\n"

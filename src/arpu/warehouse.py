@@ -20,7 +20,7 @@ from typing import Iterator
 
 import duckdb
 
-from arpu.contract import load_contract
+from arpu.contract import load_contract, load_input_tables
 from arpu.runner import run_dbt
 
 TARGETS = ("postgres", "spark")
@@ -49,14 +49,15 @@ def schema_name(value: str | None) -> str:
 
 # ------------------------------------------------------------------ loading
 
-def stage_files(project: Path, data_dir: Path, work: Path) -> Path:
-    """Read the contract files into schema billing_raw of a scratch DuckDB
-    file, every column as text, with the DuckDB build's own loader."""
+def stage_files(project: Path, data_dir: Path, work: Path, source: str = "contract") -> Path:
+    """Read the input files into a scratch DuckDB file, every column as
+    text, with the DuckDB build's own loader: contract tables into schema
+    billing_raw, Stripe tables into stripe_raw."""
     stage = work / "stage.duckdb"
     for leftover in (stage, stage.with_name(stage.name + ".wal")):
         leftover.unlink(missing_ok=True)
     outcome = run_dbt(["run-operation", "load_billing_files"], database=stage, work=work,
-                      variables={"billing_data_dir": str(data_dir)})
+                      variables={"billing_data_dir": str(data_dir), "billing_source": source})
     if not outcome.success:
         raise WarehouseError(f"Could not read {data_dir}: {outcome.error or 'dbt failed'}")
     return stage
@@ -70,50 +71,78 @@ def raw_schema(project: Path) -> str:
     return os.environ.get("ARPU_BILLING_SCHEMA") or project_var(project, "billing_schema")
 
 
-def load(target: str, project: Path, data_dir: Path, work: Path) -> dict[str, int]:
-    """Load a folder of contract files into the raw schema of `target`,
-    replacing what it held. Returns the rows loaded per table."""
-    stage = stage_files(project, data_dir, work)
-    contract = {table.name: table.columns for table in load_contract(project)}
-    raw = raw_schema(project)
+def stripe_schema(project: Path) -> str:
+    """The schema of the Fivetran Stripe tables: ARPU_STRIPE_SCHEMA, else the
+    var stripe_schema's default (stripe_raw)."""
+    from arpu.runner import project_var
+
+    return os.environ.get("ARPU_STRIPE_SCHEMA") or project_var(project, "stripe_schema")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One input table: where the loader staged it, and where it goes."""
+    name: str
+    columns: tuple[str, ...]
+    stage_schema: str
+    schema: str
+
+
+def input_tables(project: Path, source: str) -> list[Loaded]:
+    """The tables `arpu load` copies: Stripe's go to the Stripe schema, the
+    contract's to the raw schema."""
+    contract = {table.name for table in load_contract(project)}
+    return [Loaded(table.name, table.columns, "billing_raw", raw_schema(project))
+            if table.name in contract else
+            Loaded(table.name, table.columns, "stripe_raw", stripe_schema(project))
+            for table in load_input_tables(project, source)]
+
+
+def load(target: str, project: Path, data_dir: Path, work: Path,
+         source: str = "contract") -> dict[str, int]:
+    """Load a folder of input files into the warehouse `target`, replacing
+    what its tables held. Returns the rows loaded per table."""
+    stage = stage_files(project, data_dir, work, source)
+    tables = input_tables(project, source)
     connection = duckdb.connect(str(stage), read_only=True)
     try:
-        counts = {t: connection.execute(f'select count(*) from billing_raw."{t}"').fetchone()[0]
-                  for t in contract}
+        counts = {t.name: connection.execute(
+            f'select count(*) from {t.stage_schema}."{t.name}"').fetchone()[0] for t in tables}
         if target == "postgres":
-            _load_postgres(connection, raw, contract, work)
+            _load_postgres(connection, tables, work)
         else:
-            _load_spark(connection, raw, list(contract), work)
+            _load_spark(connection, raw_schema(project), [t.name for t in tables], work)
     finally:
         connection.close()
     return counts
 
 
-def _load_postgres(stage, raw: str, columns: dict[str, tuple[str, ...]], work: Path) -> None:
+def _load_postgres(stage, tables: list[Loaded], work: Path) -> None:
     """One transaction: readers of the raw tables see the old rows or the
     new ones. Tables are emptied and refilled rather than dropped, so the
     staging views that read them survive."""
     with postgres_connection() as connection, connection.cursor() as cursor:
-        cursor.execute(f'create schema if not exists "{raw}"')
-        for table in columns:
+        for table in tables:
+            raw, name = table.schema, table.name
+            cursor.execute(f'create schema if not exists "{raw}"')
             cursor.execute(
                 "select column_name from information_schema.columns "
                 "where table_schema = %s and table_name = %s order by ordinal_position",
-                [raw, table])
-            have = [name for (name,) in cursor.fetchall()]
-            if have != list(columns[table]):
-                cursor.execute(f'drop table if exists "{raw}"."{table}" cascade')
-                cursor.execute(f'create table "{raw}"."{table}" ('
-                               + ", ".join(f'"{c}" text' for c in columns[table]) + ")")
-            cursor.execute(f'truncate "{raw}"."{table}"')
+                [raw, name])
+            have = [column for (column,) in cursor.fetchall()]
+            if have != list(table.columns):
+                cursor.execute(f'drop table if exists "{raw}"."{name}" cascade')
+                cursor.execute(f'create table "{raw}"."{name}" ('
+                               + ", ".join(f'"{c}" text' for c in table.columns) + ")")
+            cursor.execute(f'truncate "{raw}"."{name}"')
             # DuckDB writes NULL as an empty field and '' as "", which is
             # how PostgreSQL's CSV COPY tells them apart.
-            exported = work / f"{table}.csv"
-            stage.execute(f"copy billing_raw.\"{table}\" to '{_sql_text(exported)}' "
+            exported = work / f"{name}.csv"
+            stage.execute(f"copy {table.stage_schema}.\"{name}\" to '{_sql_text(exported)}' "
                           "(format csv, header true)")
             with exported.open() as handle:
                 cursor.copy_expert(
-                    f'copy "{raw}"."{table}" from stdin with (format csv, header true)', handle)
+                    f'copy "{raw}"."{name}" from stdin with (format csv, header true)', handle)
             exported.unlink()
         connection.commit()
 
@@ -197,45 +226,64 @@ def postgres_tables(schema: str) -> set[str]:
         return {name for (name,) in cursor.fetchall()}
 
 
-def check_postgres_sources(project: Path, raw: str | None = None) -> None:
-    """The input checks that apply to a warehouse: every required contract
-    table and column exists in the raw schema (the rows are dbt's job)."""
+def check_postgres_sources(project: Path, raw: str | None = None,
+                           source: str = "contract") -> None:
+    """The input checks that apply to a warehouse: every required table and
+    column of the input exists (the rows are dbt's job). Stripe tables are
+    looked for in the Stripe schema, contract tables in the raw schema."""
     raw = raw or raw_schema(project)
+    stripe = stripe_schema(project)
+    stripe_tables = set() if source == "contract" else {
+        table.name for table in load_input_tables(project, "stripe")
+        if table.name not in {t.name for t in load_contract(project)}}
     with postgres_connection() as connection, connection.cursor() as cursor:
-        cursor.execute("select table_name, column_name from information_schema.columns "
-                       "where table_schema = %s", [raw])
-        present: dict[str, set[str]] = {}
-        for table, column in cursor.fetchall():
-            present.setdefault(table, set()).add(column)
+        cursor.execute("select table_schema, table_name, column_name "
+                       "from information_schema.columns where table_schema in (%s, %s)",
+                       [raw, stripe])
+        present: dict[tuple[str, str], set[str]] = {}
+        for schema, table, column in cursor.fetchall():
+            present.setdefault((schema, table), set()).add(column)
     missing = []
-    for table in load_contract(project):
-        if table.name not in present:
+    for table in load_input_tables(project, source):
+        schema = stripe if table.name in stripe_tables else raw
+        if (schema, table.name) not in present:
             if table.required:
-                missing.append(f"required table {raw}.{table.name} does not exist")
+                missing.append(f"required table {schema}.{table.name} does not exist")
             continue
-        missing += [f"{raw}.{table.name}: required column {column} does not exist"
-                    for column in table.required_columns if column not in present[table.name]]
+        missing += [f"{schema}.{table.name}: required column {column} does not exist"
+                    for column in table.required_columns
+                    if column not in present[(schema, table.name)]]
     if missing:
-        raise InputMissing("; ".join(missing) + ". Load the contract files with "
+        raise InputMissing("; ".join(missing) + ". Load the files with "
                            "`arpu load --target postgres --data DIR`, or set "
-                           "ARPU_BILLING_SCHEMA to the schema of your tables.")
+                           "ARPU_BILLING_SCHEMA (ARPU_STRIPE_SCHEMA) to the schema of your "
+                           "tables.")
 
 
 class InputMissing(Exception):
     """The warehouse lacks a required contract table or column."""
 
 
-def postgres_full_build_reason(schema: str, version: str) -> str | None:
+def postgres_full_build_reason(schema: str, version: str,
+                               source: str = "contract") -> str | None:
     """Why the build must start from scratch, or None when it can start
     from the published schema's incremental tables."""
     tables = postgres_tables(schema)
     if "arpu_build_info" not in tables:
         return f"no published marts in schema {schema} yet"
+    import psycopg2
+
     with postgres_connection() as connection, connection.cursor() as cursor:
-        cursor.execute(f'select project_version from "{schema}".arpu_build_info')
+        try:
+            cursor.execute(
+                f'select project_version, billing_source from "{schema}".arpu_build_info')
+        except psycopg2.Error:  # an older arpu_build_info, without billing_source
+            return f"schema {schema} was built by another arpu version"
         row = cursor.fetchone()
     if row is None or row[0] != version:
         return f"schema {schema} was built by another arpu version"
+    if row[1] != source:
+        return f"schema {schema} was built from {row[1]} input"
     return None
 
 
