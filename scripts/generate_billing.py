@@ -22,6 +22,11 @@ Usage::
     python scripts/generate_billing.py [--out DIR] [--seed N] [--accounts N]
                                        [--start-month YYYY-MM] [--months N]
                                        [--format csv|parquet] [--jobs N]
+                                       [--shape contract|stripe]
+
+With ``--shape stripe`` the same demo is written as Fivetran's Stripe tables
+instead (see ``to_stripe``), for ``arpu build --source stripe``: it must
+give the same marts as the contract files.
 
 About 850,000 accounts over 36 months make about 10M invoice lines (see
 CHUNK_ACCOUNTS for how large runs are split).
@@ -34,8 +39,12 @@ from one ``random.Random(seed)`` and all money is computed with ``Decimal``.
 import argparse
 import calendar
 import csv
+import json
 import os
 import random
+import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -1094,6 +1103,474 @@ class Generator:
 
 
 # --------------------------------------------------------------------------
+# Stripe shape: the same demo as Fivetran's Stripe connector lands it.
+# --------------------------------------------------------------------------
+# Columns of each Stripe table, as models/staging/stripe/_stripe__sources.yml
+# reads them (Fivetran's names).
+STRIPE_COLUMNS: dict[str, list[str]] = {
+    "customer": ["id", "name", "created", "address_country", "metadata",
+                 "livemode", "is_deleted", "_fivetran_synced"],
+    "invoice": ["id", "customer_id", "currency", "status", "created",
+                "status_transitions_finalized_at", "tax", "is_deleted",
+                "_fivetran_synced"],
+    "invoice_line_item": [
+        "id", "unique_id", "invoice_id", "amount", "currency", "type",
+        "proration", "price_id", "plan_id", "subscription_id", "quantity",
+        "period_start", "period_end", "_fivetran_synced"],
+    "discount": ["id", "type", "type_id", "amount"],
+    "price": ["id", "nickname", "product_id", "recurring_usage_type"],
+    "plan": ["id", "nickname", "product_id", "usage_type"],
+    "product": ["id", "name", "metadata"],
+    "subscription_history": ["id", "customer_id", "start_date", "created",
+                             "trial_end", "ended_at", "_fivetran_active"],
+    "subscription": ["id", "customer_id", "start_date", "created", "trial_end",
+                     "ended_at"],
+    "subscription_item": ["id", "subscription_id", "price_id", "plan_id",
+                          "created"],
+    "credit_note": ["id", "invoice_id", "status", "created", "refund_id"],
+    "credit_note_line_item": ["id", "credit_note_id", "type", "amount",
+                              "discount_amount", "invoice_line_item"],
+    "refund": ["id", "charge_id", "amount", "currency", "status", "created"],
+    "charge": ["id", "invoice_id"],
+}
+# Contract tables Stripe has no object for: written beside the Stripe ones,
+# in contract format, unchanged.
+STRIPE_CONTRACT_TABLES = ("users", "fx_rates", "acquisition_spend")
+# Tables every chunk of a large run would convert alike: written once.
+STRIPE_SHARED_TABLES = ("price", "plan", "product", "fx_rates")
+# Catalogue plans written as Stripe's legacy `plan` objects instead of
+# prices (the free plan: never billed, so only subscriptions name it). A
+# fixed list, not "plans no line bills", so that every chunk of a large run
+# writes the same catalogue.
+STRIPE_LEGACY_PLANS = ("plan_free",)
+# Stripe's currencies whose minor unit is not a hundredth, from the
+# project's seed (the one list the models read too); every other currency
+# has two decimals (cents).
+with (Path(__file__).resolve().parents[1] / "seeds" / "stripe_currency_exponents.csv").open(
+        newline="") as _seed:
+    CURRENCY_EXPONENTS = {row["currency"]: int(row["exponent"])
+                          for row in csv.DictReader(_seed)}
+CHARGE_TYPES = ("recurring", "usage", "one_time", "tax")
+# What the contract reads as a decimal (billing-contract.md).
+_CONTRACT_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+
+
+def minor_exponent(currency: str) -> int:
+    """Decimals of the currency's minor unit, as Stripe counts them."""
+    return CURRENCY_EXPONENTS.get(currency.strip().upper(), 2)
+
+
+def to_minor_units(amount: str | Decimal, currency: str) -> int:
+    """A contract amount as Stripe's integer in minor units. Refuses an
+    amount with more decimals than the currency has: the twin must hold
+    exactly the contract's money, never a rounded copy of it."""
+    scaled = Decimal(amount).scaleb(minor_exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} {currency} has more decimals than the currency")
+    return int(scaled)
+
+
+def _is_iso_date(value: str) -> bool:
+    if len(value) != 10:
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _whole_months(start: date, end: date) -> bool:
+    """metrics.md section 2: [start, end) is k >= 1 whole months of one
+    billing anchor day (a plain subscription period, not a proration)."""
+    k = (end.year - start.year) * 12 + end.month - start.month
+    if k < 1:
+        return False
+
+    def last(d: date) -> bool:
+        return d.day == calendar.monthrange(d.year, d.month)[1]
+
+    return add_months(start, k) == end or (
+        last(start) and (last(end) or end.day >= start.day))
+
+
+def _json(values: dict[str, str | int | None]) -> str:
+    return json.dumps({k: v for k, v in values.items() if v is not None})
+
+
+def to_stripe(tables: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+    """Convert one Generator's contract tables into Fivetran's Stripe tables.
+
+    The inverse of the mapping in models/staging/stripe (README, "Using Stripe data"):
+    built from the Stripe tables, the project must read back the same
+    accounts, plans and ledger, so that every ARPU mart and
+    dim_active_customers equal the contract build's, row for row
+    (tests/e2e/test_stripe_twin.py). Returns the Stripe tables plus the
+    contract tables Stripe has no object for (users, fx_rates,
+    acquisition_spend), unchanged. Money is an integer in the currency's
+    minor unit, currencies lower-case, timestamps UTC.
+
+    Decisions (each keeps the marts identical):
+
+    - accounts -> customer: is_test true/false/NULL -> livemode
+      false/true/NULL; employee_count (a JSON number, a JSON string for
+      every fifth customer), industry and acquisition_channel go into the
+      metadata JSON exactly as the contract text has them (stray spaces
+      and case included: staging trims and folds them alike). A customer
+      whose every subscription has ended is soft-deleted every third time
+      (is_deleted true): still an account.
+    - plans -> one product per plan (tier, tier_rank, pricing_model in its
+      metadata; tier_rank a JSON number or string, alternately) and one
+      price whose id is the plan_id (its nickname the plan name on every
+      other price, else NULL so that the product's name is read). Every
+      price is `licensed`: the demo's usage plans carry committed and
+      uncommitted usage lines on the same plan_id, and a metered price
+      would make both `usage` lines, losing the committed ones' recurring
+      revenue. STRIPE_LEGACY_PLANS are `plan` rows instead (read because no
+      price has their id).
+    - invoice_line_items -> invoice + invoice_line_item: account, currency,
+      status and date are invoice-level in Stripe; the demo's are the same
+      on every line of an invoice (checked here; a ValueError otherwise).
+      The invoice date is the date of status_transitions_finalized_at,
+      which is NULL on every fourth invoice (then `created` gives it) and
+      on every fourth falls the day after `created`. Line types:
+      `recurring` and committed `usage` -> `subscription` lines, or
+      `invoiceitem` lines with proration true where the period is not
+      whole months (the seat upgrades); uncommitted `usage` and `one_time`
+      -> `invoiceitem` without proration (false or NULL), which the
+      project reads back as `one_time`: the marts depend only on
+      recurring or not, tax or not, and the service period
+      (macros/line_rules.sql). Stripe has no committed usage, hence the
+      change of charge type. A service period is kept (at the
+      subscription's time of day); a line without one gets period_start =
+      period_end = the invoice's `created`, which reads as no period. Line
+      ids: the contract's line_item_id is `unique_id` where set; `id` is
+      the same id, or `ii_...`/`sli_...`, or the subscription's id (as
+      older API versions reuse it) where no other line of the invoice
+      takes it. A plan in `price` is the line's price_id; any other plan
+      (the retired one) its plan_id.
+    - tax lines -> invoice.tax (their sum; 0 or NULL without tax). Stripe's
+      tax has no service period: the contract's tax lines that have one
+      copy it from another line of the same invoice, which sets the same
+      first reported month (metrics.md section 6) and tax is never
+      revenue, so no mart changes.
+    - discount_amount -> `PARENT_INVOICE_LINE_ITEM` discount rows keyed by
+      the line id (every third discount split over two rows; an explicit
+      zero discount is a zero row on every other line), plus one ignored
+      `INVOICE` row per discounted invoice.
+    - refunds -> an issued credit note with one `invoice_line_item` line
+      per refund (refund_id = `cn_<refund>`'s line `cnli_<refund>`,
+      refunded_at = the credit note's created). A refund of a discounted
+      line credits its share of the discount too: amount - discount_amount
+      is the refund.
+      Two of three credit notes name a succeeded refund (which must not
+      be spread again); the others carry a `custom_line_item` too, which
+      refunds no line (the project lists it as a rejected refund). Every
+      other refund of a line that is the only one of its invoice with a
+      positive net is instead a bare succeeded refund reaching the invoice
+      through its charge: spread over that single line, it is the same
+      refund. Rows that must not reach the ledger: a void credit note, a
+      failed refund, a refund of a charge without invoice (rejected: it
+      has no line to refund), a draft invoice and a deleted invoice
+      (copies of a paid invoice: read, they would change revenue).
+    - subscriptions -> subscription_history (the active version; an ended
+      subscription also has its earlier, inactive version) or, for the
+      legacy plans' subscriptions, `subscription`; one subscription_item
+      whose price (or plan) is the subscription's plan, none without a
+      plan. start_date is NULL on every third (then `created`).
+
+    The deliberately broken lines (Generator._bad_rows) are written with
+    the same defect where Stripe can hold it: a negative discount (a
+    discount row of -5.00), a recurring line without a period
+    (period_start = period_end), a period that ends before it starts, a
+    line of a customer that does not exist, a JPY line (no rate). Left
+    out, because no Stripe row can carry them: an unknown charge type
+    (Stripe's line type is subscription or invoiceitem, and both map to a
+    known charge type), an amount that is not a number (amount is an
+    integer column), an invoice date that is not a date (a timestamp
+    column) and a line exported twice (Fivetran keeps one row per line).
+    They are all rejected by the contract build, so no mart changes. The
+    refund of a line that does not exist is a credit note line naming it,
+    on the first invoice (whose currency gives its amount's unit).
+    """
+    def dicts(name: str) -> list[dict[str, str]]:
+        return [dict(zip(COLUMNS[name], row)) for row in tables[name]]
+
+    out: dict[str, list[list[str]]] = {name: [] for name in STRIPE_COLUMNS}
+
+    # -- catalogue ---------------------------------------------------------
+    prices: set[str] = set()
+    for n, plan in enumerate(sorted(dicts("plans"), key=lambda p: p["plan_id"])):
+        pid = plan["plan_id"]
+        product = "prod_" + pid.removeprefix("plan_")
+        rank = plan["tier_rank"]
+        out["product"].append([product, plan["plan_name"], _json({
+            "tier": plan["tier"] or None,
+            "tier_rank": (int(rank) if n % 2 == 0 else rank) if rank else None,
+            "pricing_model": plan["pricing_model"] or None})])
+        nickname = plan["plan_name"] if n % 2 == 1 else ""
+        if pid in STRIPE_LEGACY_PLANS:
+            out["plan"].append([pid, nickname, product, "licensed"])
+        else:
+            out["price"].append([pid, nickname, product, "licensed"])
+            prices.add(pid)
+
+    def price_and_plan(plan_id: str) -> list[str]:
+        """[price_id, plan_id] of a line or item billing plan_id."""
+        plan_id = plan_id.strip()
+        return [plan_id, ""] if plan_id in prices else ["", plan_id]
+
+    # -- subscriptions -----------------------------------------------------
+    subscriptions = dicts("subscriptions")
+    sub_time = {s["subscription_id"]: datetime.fromisoformat(s["started_at"]).time()
+                for s in subscriptions}
+    ended: dict[str, list[bool]] = {}
+    for n, s in enumerate(sorted(subscriptions, key=lambda s: s["subscription_id"])):
+        sid, started = s["subscription_id"], s["started_at"]
+        ended.setdefault(s["account_id"], []).append(s["ended_at"] != "")
+        if n % 3 == 0:
+            start_date, created = "", started
+        else:
+            start_date = started
+            created = fmt_ts(datetime.fromisoformat(started) - timedelta(minutes=10))
+        version = [sid, s["account_id"], start_date, created, s["trial_ends_at"]]
+        if s["plan_id"].strip() in STRIPE_LEGACY_PLANS:
+            out["subscription"].append([*version, s["ended_at"]])
+        else:
+            out["subscription_history"].append([*version, s["ended_at"], "true"])
+            if s["ended_at"]:
+                out["subscription_history"].append([*version, "", "false"])
+            if n % 10 == 1:  # a stale copy, shadowed by the history
+                out["subscription"].append([*version, ""])
+        if s["plan_id"].strip():
+            out["subscription_item"].append(
+                [f"si_{sid}", sid, *price_and_plan(s["plan_id"]), started])
+
+    # -- customers ---------------------------------------------------------
+    livemode = {"true": "false", "false": "true", "": ""}
+    deleted_candidates = 0
+    for n, a in enumerate(dicts("accounts")):
+        if a["is_test"].strip().lower() not in livemode:
+            raise ValueError(f"{a['account_id']}: is_test {a['is_test']!r} is no livemode")
+        # A count that is no integer stays text, for the contract to reject.
+        employees = a["employee_count"]
+        as_number = re.fullmatch(r"-?\d+", employees) and n % 5 != 0
+        metadata = _json({
+            "employee_count": (int(employees) if as_number else employees)
+            if employees else None,
+            "industry": a["industry"] or None,
+            "acquisition_channel": a["acquisition_channel"] or None,
+            "crm_id": f"crm-{n}" if n % 7 == 0 else None})
+        is_deleted = "false"
+        if all(ended.get(a["account_id"], [False])):
+            deleted_candidates += 1
+            is_deleted = "true" if deleted_candidates % 3 == 0 else "false"
+        synced = datetime.fromisoformat(a["created_at"]) + timedelta(days=1)
+        out["customer"].append([
+            a["account_id"], a["account_name"], a["created_at"], a["country_code"],
+            metadata, livemode[a["is_test"].strip().lower()], is_deleted,
+            fmt_ts(synced)])
+
+    # -- invoices and their lines -------------------------------------------
+    raw_lines = dicts("invoice_line_items")
+    copies = Counter(r["line_item_id"] for r in raw_lines)
+    lines = [r for r in raw_lines
+             if copies[r["line_item_id"]] == 1
+             and r["charge_type"].strip().lower() in CHARGE_TYPES
+             and _CONTRACT_DECIMAL.fullmatch(r["amount"].strip())
+             and _is_iso_date(r["invoice_date"].strip())]
+    by_invoice: dict[str, list[dict[str, str]]] = {}
+    for r in lines:
+        by_invoice.setdefault(r["invoice_id"], []).append(r)
+
+    invoice_created: dict[str, datetime] = {}
+    currency_of: dict[str, str] = {}
+    line_cents: dict[str, tuple[int, int]] = {}  # line id -> (amount, discount)
+    tax_line_ids: dict[str, str] = {}  # contract tax line id -> Stripe's
+    n_line = 0
+    for n, invoice_id in enumerate(sorted(by_invoice)):
+        rows = by_invoice[invoice_id]
+        heads = {(r["account_id"].strip(), r["currency"].strip().upper(),
+                  r["invoice_date"].strip(), r["invoice_status"].strip().lower())
+                 for r in rows}
+        if len(heads) != 1:
+            raise ValueError(f"{invoice_id}: lines disagree on {sorted(heads)}")
+        ((account_id, currency, invoice_date, status),) = heads
+        day = date.fromisoformat(invoice_date)
+        clock = time(n % 6, n * 7 % 60, n * 13 % 60)
+        if n % 4 == 1:  # created late the day before, finalized on the day
+            created = datetime.combine(day - timedelta(days=1), time(23, clock.minute))
+            finalized = created + timedelta(hours=2)
+        else:
+            created = datetime.combine(day, clock)
+            finalized = None if n % 4 == 0 else created + timedelta(hours=1)
+        invoice_created[invoice_id] = created
+        currency_of[invoice_id] = currency
+        tax = 0
+        taxed = [r for r in rows if r["charge_type"].strip().lower() == "tax"]
+        for r in taxed:
+            if r["discount_amount"].strip() not in ("", "0.00"):
+                raise ValueError(f"{r['line_item_id']}: a discounted tax line")
+            tax += to_minor_units(r["amount"].strip(), currency)
+            tax_line_ids[r["line_item_id"]] = f"{invoice_id}-tax"
+            line_cents[f"{invoice_id}-tax"] = (tax, 0)
+        synced = next((r["updated_at"] for r in taxed), rows[0]["updated_at"])
+        out["invoice"].append([
+            invoice_id, account_id, currency.lower(), status, fmt_ts(created),
+            fmt_ts(finalized), "" if tax == 0 and n % 3 == 0 else str(tax),
+            "false", synced])
+
+        taken: set[str] = set()
+        invoice_discount = 0
+        for r in rows:
+            charge = r["charge_type"].strip().lower()
+            if charge == "tax":
+                continue
+            line_id = r["line_item_id"]
+            amount = to_minor_units(r["amount"].strip(), currency)
+            ps, pe = r["period_start"].strip(), r["period_end"].strip()
+            if (ps == "") != (pe == ""):
+                raise ValueError(f"{line_id}: Stripe has no half service period")
+            has_period = ps != ""
+            committed = r["is_committed"].strip().lower() == "true"
+            if charge == "recurring" or (charge == "usage" and committed):
+                whole = has_period and _whole_months(date.fromisoformat(ps),
+                                                     date.fromisoformat(pe))
+                kind, proration = ("subscription", "false") if whole or not has_period \
+                    else ("invoiceitem", "true")
+            else:
+                kind, proration = "invoiceitem", "false" if n_line % 2 else ""
+            sub = r["subscription_id"].strip()
+            if has_period:
+                clock = sub_time.get(sub, time(0, 0))
+                period = [fmt_ts(datetime.combine(date.fromisoformat(x), clock))
+                          for x in (ps, pe)]
+            else:
+                period = [fmt_ts(created)] * 2
+            # Line ids as Fivetran has them: unique_id (il_...) where the
+            # schema has it, and an id that older API versions reused.
+            if n_line % 3 == 0:
+                stripe_id, unique_id = line_id, ""
+            else:
+                unique_id = line_id
+                reused = sub if kind == "subscription" and sub else ""
+                if n_line % 3 == 2 and reused and reused not in taken:
+                    stripe_id = reused
+                elif n_line % 3 == 2:
+                    stripe_id = ("sli_" if kind == "subscription" else "ii_") + line_id
+                else:
+                    stripe_id = line_id
+            taken.add(stripe_id)
+            out["invoice_line_item"].append([
+                stripe_id, unique_id, invoice_id, str(amount), currency.lower(), kind,
+                proration, *price_and_plan(r["plan_id"]), sub, r["quantity"].strip(),
+                *period, r["updated_at"]])
+
+            discount = 0
+            if r["discount_amount"].strip():
+                discount = to_minor_units(r["discount_amount"].strip(), currency)
+                if discount > 1 and n_line % 3 == 0:
+                    parts = [discount // 3, discount - discount // 3]
+                elif discount != 0 or n_line % 2 == 0:
+                    parts = [discount]
+                else:
+                    parts = []
+                for k, part in enumerate(parts, start=1):
+                    out["discount"].append(
+                        [f"di_{line_id}_{k}", "PARENT_INVOICE_LINE_ITEM", line_id, str(part)])
+            invoice_discount += max(discount, 0)
+            line_cents[line_id] = (amount, discount)
+            n_line += 1
+        if invoice_discount:
+            out["discount"].append(
+                [f"di_{invoice_id}", "INVOICE", invoice_id, str(invoice_discount)])
+
+    # -- refunds -------------------------------------------------------------
+    def positive_net(invoice_id: str) -> list[str]:
+        ids = [r["line_item_id"] for r in by_invoice[invoice_id]
+               if r["charge_type"].strip().lower() != "tax"]
+        ids += [f"{invoice_id}-tax"] if f"{invoice_id}-tax" in line_cents else []
+        return [i for i in ids if line_cents[i][0] - line_cents[i][1] > 0]
+
+    invoice_of = {r["line_item_id"]: r["invoice_id"] for r in lines}
+    charges: set[str] = set()
+
+    def charge_of(invoice_id: str) -> str:
+        charges.add(invoice_id)
+        return f"ch_{invoice_id}"
+
+    first_invoice = min(by_invoice)
+    for n, refund in enumerate(sorted(dicts("refunds"), key=lambda f: f["refund_id"])):
+        rid, line_id = refund["refund_id"], refund["line_item_id"].strip()
+        invoice_id = invoice_of.get(line_id, first_invoice)
+        currency = currency_of[invoice_id]
+        cents = to_minor_units(refund["amount"].strip(), currency)
+        line_id = tax_line_ids.get(line_id, line_id)
+        if n % 2 == 0 and positive_net(invoice_id) == [line_id]:
+            out["refund"].append([f"re_{rid}", charge_of(invoice_id), str(cents),
+                                  currency.lower(), "succeeded", refund["refunded_at"]])
+            continue
+        credit_note = f"cn_{rid}"
+        paid_out = f"re_{rid}" if n % 3 != 2 else ""
+        out["credit_note"].append(
+            [credit_note, invoice_id, "issued", refund["refunded_at"], paid_out])
+        # Stripe credits a discounted line's amount and discount pro rata;
+        # the refund is their difference, exactly the contract's amount.
+        amount, discount = line_cents.get(line_id, (0, 0))
+        credited_discount = cents * discount // (amount - discount) \
+            if discount > 0 and amount > discount else 0
+        out["credit_note_line_item"].append([
+            f"cnli_{rid}", credit_note, "invoice_line_item",
+            str(cents + credited_discount), str(credited_discount), line_id])
+        if paid_out:
+            out["refund"].append([paid_out, charge_of(invoice_id), str(cents),
+                                  currency.lower(), "succeeded", refund["refunded_at"]])
+        else:
+            out["credit_note_line_item"].append([
+                f"cnli_{rid}_custom", credit_note, "custom_line_item", "500", "0", ""])
+
+    # -- rows the project must ignore ----------------------------------------
+    # A paid invoice of a real customer, latest first: copies of it that
+    # were read would change the marts.
+    real = {row[0] for row in out["customer"] if row[5] != "false"}
+    source = max((i for i in by_invoice
+                  if by_invoice[i][0]["invoice_status"].strip().lower() == "paid"
+                  and by_invoice[i][0]["account_id"].strip() in real),
+                 key=lambda i: (by_invoice[i][0]["invoice_date"], i))
+    invoice_row = next(row for row in out["invoice"] if row[0] == source)
+    source_lines = [row for row in out["invoice_line_item"] if row[2] == source]
+    for suffix, status, is_deleted in (("draft", "draft", "false"),
+                                       ("deleted", "paid", "true")):
+        copy_id = f"{source}_{suffix}"
+        out["invoice"].append([copy_id, *invoice_row[1:3], status, *invoice_row[4:7],
+                               is_deleted, invoice_row[8]])
+        for row in source_lines:
+            out["invoice_line_item"].append([f"{row[1] or row[0]}_{suffix}", "", copy_id,
+                                             *row[3:]])
+    target = positive_net(source)[0]
+    amount, discount = line_cents[target]
+    out["credit_note"].append([f"cn_void_{source}", source, "void",
+                               fmt_ts(invoice_created[source] + timedelta(days=3)), ""])
+    out["credit_note_line_item"].append([
+        f"cnli_void_{source}", f"cn_void_{source}", "invoice_line_item", str(amount),
+        str(discount), target])
+    out["refund"].append([f"re_failed_{source}", charge_of(source), str(amount - discount),
+                          currency_of[source].lower(), "failed",
+                          fmt_ts(invoice_created[source] + timedelta(days=4))])
+    out["charge"].append([f"ch_{source}_no_invoice", ""])
+    out["refund"].append([f"re_{source}_no_invoice", f"ch_{source}_no_invoice", "1234",
+                          currency_of[source].lower(), "succeeded",
+                          fmt_ts(invoice_created[source] + timedelta(days=5))])
+    out["charge"].extend([f"ch_{i}", i] for i in charges)
+
+    for rows in out.values():
+        rows.sort()
+    for name in STRIPE_CONTRACT_TABLES:
+        out[name] = tables[name]
+    return out
+
+
+# --------------------------------------------------------------------------
 # Public API.
 # --------------------------------------------------------------------------
 # Above this many accounts the data is generated in chunks of about this
@@ -1129,30 +1606,48 @@ def _chunk_tables(args: tuple) -> dict[str, list[list[str]]]:
     return tables
 
 
+def _chunk_stripe_tables(args: tuple) -> dict[str, list[list[str]]]:
+    # Converted in the worker: the chunk's ids are already prefixed, and
+    # every Stripe id is derived from a contract id, so they stay unique.
+    return to_stripe(_chunk_tables(args))
+
+
+def output_columns(shape: str) -> dict[str, list[str]]:
+    """The files a shape writes, each with its columns."""
+    if shape == "contract":
+        return COLUMNS
+    if shape == "stripe":
+        return {**STRIPE_COLUMNS, **{name: COLUMNS[name] for name in STRIPE_CONTRACT_TABLES}}
+    raise ValueError(f"unknown shape {shape!r}: contract or stripe")
+
+
 def _write_chunked(out_dir: Path, seed: int, accounts: int, start_month: date,
-                   months: int, jobs: int | None) -> dict[str, int]:
+                   months: int, jobs: int | None, shape: str = "contract") -> dict[str, int]:
     import multiprocessing
 
+    columns = output_columns(shape)
+    shared = SHARED_TABLES if shape == "contract" else STRIPE_SHARED_TABLES
+    worker = _chunk_tables if shape == "contract" else _chunk_stripe_tables
     parts = -(-accounts // CHUNK_ACCOUNTS)
     sizes = [accounts // parts + (1 if i < accounts % parts else 0) for i in range(parts)]
-    counts = dict.fromkeys(COLUMNS, 0)
+    counts = dict.fromkeys(columns, 0)
     spend: dict[tuple[str, str], Decimal] = {}
     handles = {name: open(out_dir / f"{name}.csv", "w", encoding="utf-8", newline="")
-               for name in COLUMNS}
+               for name in columns}
     try:
         writers = {name: csv.writer(handle, lineterminator="\n")
                    for name, handle in handles.items()}
-        for name, cols in COLUMNS.items():
+        for name, cols in columns.items():
             writers[name].writerow(cols)
         work = [(i, seed, size, start_month, months) for i, size in enumerate(sizes)]
         with multiprocessing.Pool(jobs or os.cpu_count() or 1) as pool:
-            for index, tables in enumerate(pool.imap(_chunk_tables, work)):
-                for name in COLUMNS:
+            for index, tables in enumerate(pool.imap(worker, work)):
+                for name in columns:
                     if name == "acquisition_spend":
                         for month, channel, amount in tables[name]:
                             spend[month, channel] = spend.get((month, channel), ZERO) + Decimal(amount)
                         continue
-                    if name in SHARED_TABLES and index > 0:
+                    if name in shared and index > 0:
                         continue
                     writers[name].writerows(tables[name])
                     counts[name] += len(tables[name])
@@ -1165,14 +1660,14 @@ def _write_chunked(out_dir: Path, seed: int, accounts: int, start_month: date,
     return counts
 
 
-def _to_parquet(out_dir: Path) -> None:
+def _to_parquet(out_dir: Path, names: Iterable[str] = COLUMNS) -> None:
     """Each CSV as a Parquet file of text columns (the contract's types are
     text until staging casts them), then the CSV removed."""
     import duckdb
 
     connection = duckdb.connect()
     try:
-        for name in COLUMNS:
+        for name in names:
             source, target = out_dir / f"{name}.csv", out_dir / f"{name}.parquet"
             connection.execute(
                 f"copy (select * from read_csv('{source}', header = true, all_varchar = true,"
@@ -1187,14 +1682,32 @@ def generate(out_dir: Path, seed: int = 42, accounts: int = 400,
              start_month: date = date(2024, 9, 1), months: int = 27,
              file_format: str = "csv", jobs: int | None = None) -> dict[str, int]:
     """Write the contract files into out_dir; return row counts per table."""
+    return _generate(out_dir, seed, accounts, start_month, months, file_format, jobs,
+                     "contract")
+
+
+def generate_stripe(out_dir: Path, seed: int = 42, accounts: int = 400,
+                    start_month: date = date(2024, 9, 1), months: int = 27,
+                    file_format: str = "csv", jobs: int | None = None) -> dict[str, int]:
+    """Write the same demo as generate() does, in the shape Fivetran's Stripe
+    connector lands it (to_stripe); return row counts per table."""
+    return _generate(out_dir, seed, accounts, start_month, months, file_format, jobs,
+                     "stripe")
+
+
+def _generate(out_dir: Path, seed: int, accounts: int, start_month: date, months: int,
+              file_format: str, jobs: int | None, shape: str) -> dict[str, int]:
     out_dir = Path(out_dir)
+    columns = output_columns(shape)
     out_dir.mkdir(parents=True, exist_ok=True)
     if accounts > CHUNK_ACCOUNTS:
-        counts = _write_chunked(out_dir, seed, accounts, start_month, months, jobs)
+        counts = _write_chunked(out_dir, seed, accounts, start_month, months, jobs, shape)
     else:
         tables = Generator(seed, accounts, start_month, months).run()
+        if shape == "stripe":
+            tables = to_stripe(tables)
         counts = {}
-        for name, cols in COLUMNS.items():
+        for name, cols in columns.items():
             rows = tables[name]
             with open(out_dir / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
                 w = csv.writer(fh, lineterminator="\n")
@@ -1202,7 +1715,7 @@ def generate(out_dir: Path, seed: int = 42, accounts: int = 400,
                 w.writerows(rows)
             counts[name] = len(rows)
     if file_format == "parquet":
-        _to_parquet(out_dir)
+        _to_parquet(out_dir, columns)
     return counts
 
 
@@ -1228,11 +1741,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="file format (default: csv; parquet holds the same text values)")
     ap.add_argument("--jobs", default=None, type=int,
                     help=f"processes for more than {CHUNK_ACCOUNTS:,} accounts (default: all cores)")
+    ap.add_argument("--shape", default="contract", choices=["contract", "stripe"],
+                    help="contract files (default), or the same demo as Fivetran's Stripe "
+                         "tables (users, fx_rates, acquisition_spend stay contract files)")
     a = ap.parse_args(argv)
+    write = generate_stripe if a.shape == "stripe" else generate
     try:
-        counts = generate(a.out, seed=a.seed, accounts=a.accounts,
-                          start_month=a.start_month, months=a.months,
-                          file_format=a.format, jobs=a.jobs)
+        counts = write(a.out, seed=a.seed, accounts=a.accounts,
+                       start_month=a.start_month, months=a.months,
+                       file_format=a.format, jobs=a.jobs)
     except ValueError as e:
         ap.error(str(e))
     for name, n in counts.items():

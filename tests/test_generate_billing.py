@@ -9,6 +9,7 @@ import calendar
 import csv
 import importlib.util
 import inspect
+import json
 import re
 import sys
 from collections import Counter, defaultdict
@@ -694,3 +695,227 @@ def test_parquet_holds_the_same_text(tmp_path):
         got = duckdb.connect().execute(
             f"select * from read_parquet('{tmp_path / 'parquet' / (name + '.parquet')}')").fetchall()
         assert got == want, name
+
+
+# --------------------------------------------------------------------------
+# Stripe shape (--shape stripe): the same demo, read back as the project
+# maps Stripe into the contract (models/staging/stripe), is the same ledger.
+# tests/e2e/test_stripe_twin.py checks the marts with dbt; this checks the
+# files without it.
+# --------------------------------------------------------------------------
+STRIPE_BOOL = {"true": True, "false": False, "": None}
+
+
+def minor(currency):
+    return gb.minor_exponent(currency)
+
+
+def read_stripe_back(folder):
+    """The accounts, plans, lines and refunds the Stripe files give, by the
+    mapping the lead's models implement (issue 11), re-implemented here."""
+    s = {name: read_table(folder, name) for name in gb.STRIPE_COLUMNS
+         if (folder / f"{name}.csv").exists()}
+    accounts = {}
+    for c in s["customer"]:
+        meta = json.loads(c["metadata"]) if c["metadata"] else {}
+        live = STRIPE_BOOL[c["livemode"]]
+        accounts[c["id"]] = {
+            "account_name": t(c["name"]), "created_at": c["created"],
+            "country_code": t(c["address_country"]),
+            "employee_count": None if meta.get("employee_count") is None
+            else str(meta["employee_count"]),
+            "industry": t(meta.get("industry")),
+            "acquisition_channel": t(meta.get("acquisition_channel")),
+            "is_test": False if live is None else not live}
+    products = {p["id"]: p for p in s["product"]}
+    usage = {}
+    plans = {}
+    for table, usage_column in (("plan", "usage_type"), ("price", "recurring_usage_type")):
+        for p in s.get(table, []):  # price last: it wins over plan
+            meta = json.loads(products[p["product_id"]]["metadata"] or "{}")
+            usage[p["id"]] = p[usage_column]
+            model = meta.get("pricing_model") or (
+                "usage" if p[usage_column] == "metered" else None)
+            plans[p["id"]] = {
+                "plan_name": t(p["nickname"]) or t(products[p["product_id"]]["name"]),
+                "tier": meta.get("tier"),
+                "tier_rank": None if meta.get("tier_rank") is None else str(meta["tier_rank"]),
+                "pricing_model": model}
+    invoices = {i["id"]: i for i in s["invoice"]
+                if i["status"] != "draft" and i["is_deleted"] != "true"}
+
+    def day(timestamp):
+        return datetime.fromisoformat(timestamp).date()
+
+    discounts = defaultdict(int)
+    for x in s["discount"]:
+        if x["type"] == "PARENT_INVOICE_LINE_ITEM":
+            discounts[x["type_id"]] += int(x["amount"])
+    lines = {}
+    for x in s["invoice_line_item"]:
+        inv = invoices.get(x["invoice_id"])
+        if inv is None:
+            continue
+        line_id = x["unique_id"] or x["id"]
+        plan = x["price_id"] or x["plan_id"] or None
+        if usage.get(plan) == "metered":
+            charge = "usage"
+        elif x["type"] == "subscription" or (x["type"] == "invoiceitem"
+                                            and x["proration"] == "true"):
+            charge = "recurring"
+        else:
+            charge = "one_time"
+        ps, pe = day(x["period_start"]), day(x["period_end"])
+        exp = minor(x["currency"])
+        lines[line_id] = {
+            "invoice_id": x["invoice_id"], "account_id": inv["customer_id"],
+            "subscription_id": x["subscription_id"] or None, "plan_id": plan,
+            "charge_type": charge, "amount": Decimal(int(x["amount"])).scaleb(-exp),
+            "discount_amount": Decimal(discounts[line_id]).scaleb(-exp),
+            "currency": x["currency"].upper(), "quantity": x["quantity"] or None,
+            "period": None if ps == pe else (ps, pe),
+            "invoice_date": day(inv["status_transitions_finalized_at"] or inv["created"]),
+            "invoice_status": inv["status"], "net_cents": int(x["amount"]) - discounts[line_id]}
+    for inv in invoices.values():
+        if inv["tax"] not in ("", "0"):
+            exp = minor(inv["currency"])
+            lines[f"{inv['id']}-tax"] = {
+                "invoice_id": inv["id"], "account_id": inv["customer_id"],
+                "subscription_id": None, "plan_id": None, "charge_type": "tax",
+                "amount": Decimal(int(inv["tax"])).scaleb(-exp),
+                "discount_amount": Decimal(0), "currency": inv["currency"].upper(),
+                "quantity": None, "period": None,
+                "invoice_date": day(inv["status_transitions_finalized_at"] or inv["created"]),
+                "invoice_status": inv["status"], "net_cents": int(inv["tax"])}
+    refunds = []  # (line_item_id, amount, refunded_at)
+    notes = {c["id"]: c for c in s["credit_note"] if c["status"] == "issued"}
+    for x in s["credit_note_line_item"]:
+        note = notes.get(x["credit_note_id"])
+        if note is None or x["type"] != "invoice_line_item":
+            continue
+        # The credit note's invoice gives the currency (the line may not exist).
+        currency = next(i["currency"] for i in s["invoice"] if i["id"] == note["invoice_id"])
+        cents = int(x["amount"]) - int(x["discount_amount"])
+        refunds.append((x["invoice_line_item"], Decimal(cents).scaleb(-minor(currency)),
+                        note["created"]))
+    named = {c["refund_id"] for c in notes.values() if c["refund_id"]}
+    charge_invoice = {c["id"]: c["invoice_id"] for c in s["charge"]}
+    for r in s["refund"]:
+        invoice_id = charge_invoice.get(r["charge_id"])
+        if r["status"] != "succeeded" or r["id"] in named or not invoice_id:
+            continue
+        mine = sorted((i, x) for i, x in lines.items()
+                      if x["invoice_id"] == invoice_id and x["net_cents"] > 0)
+        total = sum(x["net_cents"] for _, x in mine)
+        left = int(r["amount"])
+        for k, (i, x) in enumerate(mine):
+            piece = left if k == len(mine) - 1 else int(r["amount"]) * x["net_cents"] // total
+            left -= piece
+            if piece:
+                refunds.append((i, Decimal(piece).scaleb(-minor(r["currency"])), r["created"]))
+    return accounts, plans, lines, refunds
+
+
+@pytest.fixture(scope="module")
+def stripe_back(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stripe")
+    counts = gb.generate_stripe(folder)
+    return folder, counts, read_stripe_back(folder)
+
+
+def test_stripe_shape_files(out, stripe_back):
+    folder, counts, _ = stripe_back
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted(f"{n}.csv" for n in gb.output_columns("stripe"))
+    for name, cols in gb.output_columns("stripe").items():
+        raw = (folder / f"{name}.csv").read_text(encoding="utf-8")
+        assert raw.split("\n", 1)[0] == ",".join(cols)
+        assert counts[name] == len(read_table(folder, name))
+    for name in gb.STRIPE_CONTRACT_TABLES:  # written unchanged
+        assert (folder / f"{name}.csv").read_bytes() == (out[0] / f"{name}.csv").read_bytes()
+    again = folder.parent / "stripe_again"
+    gb.main(["--out", str(again), "--shape", "stripe"])
+    for name in names:
+        assert (folder / name).read_bytes() == (again / name).read_bytes(), name
+    lines = read_table(folder, "invoice_line_item")
+    assert all(INT_RE.match(x["amount"]) for x in lines)
+    assert all(x["currency"] == x["currency"].lower() for x in lines)
+
+
+def test_stripe_shape_reads_back_as_the_same_demo(chk, data, stripe_back):
+    """Every field the marts read is the contract's: accounts, plans, and
+    every line that is not one of the bad rows Stripe cannot hold, with its
+    recurring flag, period, money, date and status; tax per invoice;
+    refunds per line."""
+    _, _, (accounts, plans, lines, refunds) = stripe_back
+    for a in data["accounts"]:
+        got = accounts[a["account_id"]]
+        assert got == {
+            "account_name": t(a["account_name"]), "created_at": a["created_at"],
+            "country_code": t(a["country_code"]), "employee_count": t(a["employee_count"]),
+            "industry": t(a["industry"]), "acquisition_channel": t(a["acquisition_channel"]),
+            "is_test": (t(a["is_test"]) or "false") == "true"}, a
+    assert len(accounts) == len(data["accounts"])
+    assert plans == {p["plan_id"]: {k: t(p[k]) for k in ("plan_name", "tier", "tier_rank",
+                                                           "pricing_model")}
+                     for p in data["plans"]}
+
+    # The bad lines Stripe cannot hold are the only ones left out.
+    raw = data["invoice_line_items"]
+    kept = {r["line_item_id"] for r in raw if r["charge_type"].strip().lower() != "tax"}
+    left_out = kept - set(lines)
+    assert sorted(w for i in left_out for ws in chk.line_reasons[i] for w in ws) == sorted([
+        "unknown charge_type", "amount does not cast", "invoice_date does not cast",
+        "duplicate line_item_id", "duplicate line_item_id"])
+    tax = defaultdict(Decimal)
+    for r in raw:
+        line_id, charge = r["line_item_id"], r["charge_type"].strip().lower()
+        if line_id in left_out:
+            continue
+        if charge == "tax":
+            tax[r["invoice_id"]] += Decimal(r["amount"])
+            continue
+        got = lines[line_id]
+        committed = (t(r["is_committed"]) or "").lower() == "true"
+        period = (d(r["period_start"]), d(r["period_end"])) if t(r["period_start"]) else None
+        recurring = charge == "recurring" or (charge == "usage" and committed)
+        assert got["charge_type"] == ("recurring" if recurring else "one_time"), line_id
+        assert got["amount"] == Decimal(r["amount"]), line_id
+        assert got["discount_amount"] == Decimal(t(r["discount_amount"]) or 0), line_id
+        assert (got["invoice_id"], got["account_id"], got["subscription_id"], got["plan_id"],
+                got["currency"], got["quantity"], got["period"], got["invoice_date"],
+                got["invoice_status"]) == (
+            r["invoice_id"], r["account_id"], t(r["subscription_id"]), t(r["plan_id"]),
+            r["currency"].strip().upper(), t(r["quantity"]), period, d(r["invoice_date"]),
+            r["invoice_status"].strip().lower()), line_id
+    stripe_tax = {x["invoice_id"]: x["amount"] for x in lines.values()
+                  if x["charge_type"] == "tax"}
+    assert stripe_tax == dict(tax)
+    assert len(lines) == len(kept) - len(left_out) + len(tax)
+
+    # Refunds: the same amounts and times per line (a tax line's refund on
+    # the invoice's tax line).
+    tax_line = {r["line_item_id"]: f"{r['invoice_id']}-tax" for r in raw
+                if r["charge_type"].strip().lower() == "tax"}
+    want = sorted((tax_line.get(r["line_item_id"], r["line_item_id"]), Decimal(r["amount"]),
+                   r["refunded_at"]) for r in data["refunds"])
+    assert sorted(refunds) == want
+
+
+def test_stripe_shape_of_a_chunked_run(tmp_path, monkeypatch):
+    """Chunks convert alike: deterministic, every id unique, the catalogue
+    written once."""
+    monkeypatch.setattr(gb, "CHUNK_ACCOUNTS", 100)
+    counts = gb.generate_stripe(tmp_path / "a", accounts=250, months=14, jobs=2)
+    gb.generate_stripe(tmp_path / "b", accounts=250, months=14, jobs=1)
+    for name in gb.output_columns("stripe"):
+        assert (tmp_path / "a" / f"{name}.csv").read_bytes() == \
+            (tmp_path / "b" / f"{name}.csv").read_bytes(), name
+    assert counts["customer"] == 250 and counts["price"] == 6 and counts["plan"] == 1
+    for name in ("customer", "invoice", "discount", "credit_note", "refund", "charge",
+                 "subscription_item", "product", "price"):
+        ids = Counter(r["id"] for r in read_table(tmp_path / "a", name))
+        assert max(ids.values()) == 1, name
+    lines = Counter(r["unique_id"] or r["id"] for r in read_table(tmp_path / "a",
+                                                                   "invoice_line_item"))
+    assert max(lines.values()) == 1
