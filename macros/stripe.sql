@@ -133,6 +133,24 @@
     end
 {%- endmacro %}
 
+{#- A row's last change as contract timestamp text: the latest of its own
+    _fivetran_synced (text) and those of the rows it is made from (typed
+    timestamps, NULL = none). Its own text passes on when it is not a
+    timestamp, to be rejected (invalid_updated_at). -#}
+{% macro latest_sync(own_text, others) -%}
+    {%- set candidates = [arpu.strict_cast(own_text, 'timestamp')] + others -%}
+    {%- set latest = [] -%}
+    {%- for candidate in candidates -%}
+        {#- greatest() of the non-NULL ones, the same on every engine: each
+            argument falls back to the others when NULL. -#}
+        {%- do latest.append('coalesce(' ~ ([candidate] + (candidates | reject('equalto', candidate) | list)) | join(', ') ~ ')') -%}
+    {%- endfor %}
+    case
+        when not {{ arpu.is_castable(own_text, 'timestamp') }} then {{ own_text }}
+        else cast(greatest({{ latest | join(', ') }}) as {{ dbt.type_string() }})
+    end
+{%- endmacro %}
+
 {#- The UTC date of a Stripe timestamp text, as contract date text; text
     that is not a timestamp passes on. -#}
 {% macro stripe_date(timestamp_text) -%}

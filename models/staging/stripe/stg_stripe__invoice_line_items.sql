@@ -91,6 +91,7 @@ invoice_keys as (
         min(invoiced_at) as invoiced_at,
         min(tax_minor) as tax_minor,
         max(synced_at) as synced_at,
+        max({{ strict_cast('synced_at', 'timestamp') }}) as synced_timestamp,
         max(
             case
                 when coalesce(invoice_status, '') != 'draft' and not is_deleted
@@ -131,6 +132,9 @@ line_discounts as (
     select
         {{ clean_text('type_id') }} as line_item_id,
         sum({{ stripe_minor(clean_text('amount')) }}) as discount_minor,
+        max(
+            {{ strict_cast(clean_text('_fivetran_synced'), 'timestamp') }}
+        ) as discount_synced_at,
         min(
             case
                 when not {{ is_castable(clean_text('amount'), 'integer') }}
@@ -154,9 +158,11 @@ joined_lines as (
         invoice_keys.account_id,
         invoice_keys.invoice_status,
         invoice_keys.invoiced_at,
+        invoice_keys.synced_timestamp as invoice_synced_at,
         plan_flags.is_metered,
         line_discounts.discount_minor,
-        line_discounts.unreadable_discount
+        line_discounts.unreadable_discount,
+        line_discounts.discount_synced_at
     from line_rows
     left join invoice_keys
         on line_rows.invoice_id = invoice_keys.invoice_id
@@ -205,7 +211,12 @@ invoice_lines as (
         ) as is_instant,
         {{ stripe_date('invoiced_at') }} as invoice_date,
         invoice_status,
-        synced_at as updated_at,
+        -- Stripe voids an invoice, or adds a coupon to a line, without
+        -- syncing the line's own row again: the line's contract row
+        -- changed when any of the three did (docs/incremental.md).
+        {{ latest_sync(
+            'synced_at', ['invoice_synced_at', 'discount_synced_at']) }}
+            as updated_at,
         {{ reason_codes([
             ('not has_invoice', 'unknown_stripe_invoice'),
             ('has_duplicate_invoice', 'duplicate_stripe_invoice'),
