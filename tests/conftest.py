@@ -22,18 +22,20 @@ from arpu.contract import load_contract  # noqa: E402
 CONTRACT = {table.name: table.columns for table in load_contract(ROOT)}
 
 
-def write_tables(folder: Path, tables: dict[str, list[dict]]) -> Path:
-    """Write each table as <name>.csv with the contract's columns; keys a
-    row leaves out are empty (NULL)."""
+def write_tables(folder: Path, tables: dict[str, list[dict]],
+                 columns: dict[str, tuple[str, ...]] = CONTRACT) -> Path:
+    """Write each table as <name>.csv with its columns (the contract's, or
+    another input's such as Stripe's); keys a row leaves out are empty
+    (NULL)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
         with (folder / f"{name}.csv").open("w", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(CONTRACT[name])
+            writer.writerow(columns[name])
             for row in rows:
-                unknown = set(row) - set(CONTRACT[name])
-                assert not unknown, f"{name}: not contract columns {unknown}"
-                writer.writerow(["" if row.get(c) is None else row[c] for c in CONTRACT[name]])
+                unknown = set(row) - set(columns[name])
+                assert not unknown, f"{name}: not columns of the table {unknown}"
+                writer.writerow(["" if row.get(c) is None else row[c] for c in columns[name]])
     return folder
 
 

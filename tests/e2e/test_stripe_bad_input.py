@@ -6,32 +6,18 @@ over the same database, which must start from scratch."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import yaml
 
 from conftest import ROOT, build_ok, write_tables
 
+from arpu.contract import load_input_tables
+
 D = Decimal
-SOURCES = yaml.safe_load((ROOT / "models/staging/stripe/_stripe__sources.yml").read_text())
-STRIPE = {table["name"]: [c["name"] for c in table["columns"]]
-          for table in SOURCES["sources"][0]["tables"]}
-
-
-def write_stripe(folder: Path, tables: dict[str, list[dict]]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, rows in tables.items():
-        with (folder / f"{name}.csv").open("w", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(STRIPE[name])
-            for row in rows:
-                assert not set(row) - set(STRIPE[name]), (name, set(row) - set(STRIPE[name]))
-                writer.writerow(["" if row.get(c) is None else row[c] for c in STRIPE[name]])
+STRIPE = {table.name: table.columns for table in load_input_tables(ROOT, "stripe")}
 
 
 def customer(cid, **extra):
@@ -157,7 +143,7 @@ EXPECTED_REASONS = {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stripe_bad")
-    write_stripe(folder, TABLES)
+    write_tables(folder, TABLES, STRIPE)
     # The contract tables of the same folder, for the second build.
     write_tables(folder, {
         "accounts": [{"account_id": "A", "created_at": "2025-01-01"}],
