@@ -122,8 +122,9 @@
     {% set is_parquet = path.endswith('.parquet') %}
     {% if is_parquet %}
         {% set source = 'read_parquet(' ~ arpu.sql_path(path) ~ ')' %}
-        {% set names = run_query('describe select * from ' ~ source)
-            .columns[0].values() | list %}
+        {% set described = run_query('describe select * from ' ~ source) %}
+        {% set names = described.columns[0].values() | list %}
+        {% set types = described.columns[1].values() | list %}
     {% else %}
         {# The raw header row: DuckDB's own header handling renames a
            duplicate (`amount_1`), which would hide it. No line length
@@ -147,9 +148,13 @@
                     ~ "the header (names are matched trimmed and in any case)") %}
             {% endif %}
             {% do found.append(key) %}
-            {% do select_list.append(
-                adapter.quote(name if is_parquet else 'column' ~ loop.index0)
-                ~ ' as ' ~ adapter.quote(key)) %}
+            {% set column = adapter.quote(name if is_parquet else 'column' ~ loop.index0) %}
+            {# An instant (Fivetran's UTC timestamps) is read in UTC, never
+               in the session's time zone. #}
+            {% if is_parquet and 'WITH TIME ZONE' in types[loop.index0] | upper %}
+                {% set column = arpu.utc_timestamp_text(column) %}
+            {% endif %}
+            {% do select_list.append(column ~ ' as ' ~ adapter.quote(key)) %}
         {% endif %}
         {% do positions.append("'column" ~ loop.index0 ~ "'") %}
     {% endfor %}

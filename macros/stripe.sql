@@ -56,15 +56,21 @@
     {% set found = adapter.get_relation(
         database=relation.database, schema=relation.schema,
         identifier=relation.identifier) %}
-    {% set present = [] %}
+    {% set present = {} %}
     {% if found is not none %}
         {% for column in adapter.get_columns_in_relation(found) %}
-            {% do present.append(column.name | lower) %}
+            {% do present.update({column.name | lower: column.dtype | lower}) %}
         {% endfor %}
     {% endif %}
     {% set select_list = [] %}
     {% for name in declared %}
-        {% if name in present %}
+        {% if name in present and 'with time zone' in present[name] %}
+            {#- Fivetran lands instants as timestamps with time zone: as
+                text in UTC, whatever the session's zone. -#}
+            {% do select_list.append(
+                arpu.utc_timestamp_text(adapter.quote(name)) ~ ' as '
+                ~ adapter.quote(name)) %}
+        {% elif name in present %}
             {% do select_list.append(
                 'cast(' ~ adapter.quote(name) ~ ' as ' ~ dbt.type_string() ~ ') as '
                 ~ adapter.quote(name)) %}
@@ -194,14 +200,15 @@
     get_json_object({{ json_column }}, '$.{{ key }}')
 {%- endmacro %}
 
-{#- True when JSON text does not parse. PostgreSQL's jsonb cast fails the
-    query on bad JSON instead (Fivetran lands metadata as jsonb there). -#}
+{#- True when JSON text is not a JSON object (it does not parse, or is an
+    array or a scalar). PostgreSQL's jsonb cast fails the query on text
+    that does not parse instead (Fivetran lands metadata as jsonb there). -#}
 {% macro json_is_invalid(json_column) %}
     {{ return(adapter.dispatch('json_is_invalid', 'arpu')(json_column)) }}
 {% endmacro %}
 
 {% macro default__json_is_invalid(json_column) -%}
-    false
+    (jsonb_typeof(cast({{ json_column }} as jsonb)) != 'object')
 {%- endmacro %}
 
 {% macro duckdb__json_is_invalid(json_column) -%}
@@ -247,4 +254,18 @@
 
 {% macro postgres__bytewise(expression) -%}
     ({{ expression }} collate "C")
+{%- endmacro %}
+
+{#- A timestamp with time zone as contract timestamp text in UTC
+    (`YYYY-MM-DD HH:MM:SS.ffffff`), whatever the session's time zone. -#}
+{% macro utc_timestamp_text(expression) %}
+    {{ return(adapter.dispatch('utc_timestamp_text', 'arpu')(expression)) }}
+{% endmacro %}
+
+{% macro default__utc_timestamp_text(expression) -%}
+    to_char({{ expression }} at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')
+{%- endmacro %}
+
+{% macro duckdb__utc_timestamp_text(expression) -%}
+    strftime(timezone('UTC', {{ expression }}), '%Y-%m-%d %H:%M:%S.%f')
 {%- endmacro %}

@@ -42,6 +42,7 @@ TABLES = {
         customer("cus_meta", metadata="{not json"),
         customer("cus_mode", livemode="maybe"),
         customer("cus_list", metadata="[1, 2]"),
+        customer("cus_bhd"),
     ],
     "invoice": [
         invoice("in_good", "cus_good"),
@@ -53,6 +54,7 @@ TABLES = {
         # Two rows of one invoice id: whose account, date, status?
         invoice("in_twice", "cus_good"),
         invoice("in_twice", "cus_good", status="open"),
+        invoice("in_bhd", "cus_bhd", currency="bhd"),
     ],
     "invoice_line_item": [
         line("il_good", "in_good"),
@@ -69,6 +71,8 @@ TABLES = {
         line("il_twice", "in_twice"),
         # Equal but unreadable: not a one-off item, a broken period.
         line("il_garbage_period", "in_good", period_start="soon", period_end="soon"),
+        # Bahraini dinars have three decimals: 12345 fils = 12.345 BHD.
+        line("il_bhd", "in_bhd", amount="12345", currency="bhd"),
     ],
     "discount": [
         {"id": "di_bad", "type": "PARENT_INVOICE_LINE_ITEM", "type_id": "il_bad_discount",
@@ -146,6 +150,8 @@ def built(tmp_path_factory):
     write_tables(folder, TABLES, STRIPE)
     # The contract tables of the same folder, for the second build.
     write_tables(folder, {
+        "fx_rates": [{"rate_date": "2025-01-01", "currency": "BHD",
+                      "rate_to_reporting": "2.65"}],
         "accounts": [{"account_id": "A", "created_at": "2025-01-01"}],
         "invoice_line_items": [{
             "line_item_id": "L", "invoice_id": "I", "account_id": "A",
@@ -183,17 +189,18 @@ def test_each_defect_is_quarantined_with_its_reasons(built):
 
 def test_good_rows_still_count(built):
     _, rows, _ = built
-    # Only il_good of cus_good counts: 10000 cents for January 2025.
-    assert rows["monthly"] == [(dt.date(2025, 1, 1), D("100"), 1)]
+    # il_good of cus_good, 10000 cents, and il_bhd of cus_bhd, 12.345 BHD
+    # at 2.65 = 32.71425 USD, for January 2025.
+    assert rows["monthly"] == [(dt.date(2025, 1, 1), D("132.71425"), 2)]
 
 
 def test_nothing_read_disappears(built):
     _, rows, _ = built
     assert sorted(rows["summary"]) == sorted([
-        ("invoice", "read", 5),
+        ("invoice", "read", 6),
         ("invoice", "draft, not read", 1),
         ("invoice", "deleted, not read", 1),
-        ("invoice_line_item", "read", 9),
+        ("invoice_line_item", "read", 10),
         ("invoice_line_item", "invoice not found, rejected", 1),
         ("invoice_line_item", "on a draft invoice, not read", 1),
         ("invoice_line_item", "on a deleted invoice, not read", 1),
@@ -215,7 +222,9 @@ def test_the_money_reconciles(built):
     # Readable amounts of the lines read: 8 lines of 100.00 and il_credit's
     # -5.00 (il_half_cent's 12.5 minor units does not read). Accepted:
     # il_good and il_credit, 95.00; rejected: the other seven, 700.00.
-    assert rows["reconciliation"] == [("USD", D("795"), D("95"), D("700"), D("0"))]
+    assert sorted(rows["reconciliation"]) == [
+        ("BHD", D("12.345"), D("12.345"), D("0"), D("0")),
+        ("USD", D("795"), D("95"), D("700"), D("0"))]
 
 
 def test_the_summary_counts_what_was_not_read(built):
