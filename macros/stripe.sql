@@ -21,10 +21,16 @@
     {{ return(chosen) }}
 {% endmacro %}
 
+{#- True when a contract table is read from Stripe: billing_source
+    'stripe', and a table Stripe replaces. -#}
+{% macro reads_stripe(table) %}
+    {{ return(arpu.billing_source() == 'stripe' and table in arpu.stripe_mapped_tables()) }}
+{% endmacro %}
+
 {#- The relation a contract staging model reads: the contract source table,
     or, with billing_source 'stripe', the Stripe model that maps into it. -#}
 {% macro billing_input(table) %}
-    {% if arpu.billing_source() == 'stripe' and table in arpu.stripe_mapped_tables() %}
+    {% if arpu.reads_stripe(table) %}
         {{ return(ref('stg_stripe__' ~ table)) }}
     {% endif %}
     {{ return(source('billing', table)) }}
@@ -35,7 +41,7 @@
     contract staging of a table Stripe replaces selects it as
     `source_reasons`, and contract_reasons carries it. -#}
 {% macro source_reasons(table) -%}
-    {%- if arpu.billing_source() == 'stripe' and table in arpu.stripe_mapped_tables() -%}
+    {%- if arpu.reads_stripe(table) -%}
         source_reasons
     {%- else -%}
         ''
@@ -52,7 +58,8 @@
     {% if not execute %}
         {{ return(relation) }}
     {% endif %}
-    {% set declared = graph.sources['source.arpu.stripe.' ~ table].columns.keys() | list %}
+    {% set node = graph.sources['source.arpu.stripe.' ~ table] %}
+    {% set declared = node.columns.keys() | list %}
     {% set found = adapter.get_relation(
         database=relation.database, schema=relation.schema,
         identifier=relation.identifier) %}
@@ -82,7 +89,7 @@
     {% if found is none %}
         {#- Only when building: compiling (sqlfluff's templater) may run
             before any Stripe data is there. -#}
-        {% if graph.sources['source.arpu.stripe.' ~ table].meta.get('required')
+        {% if node.meta.get('required')
               and flags.WHICH in ['run', 'build'] %}
             {% do exceptions.raise_compiler_error(
                 "Required Stripe table " ~ relation ~ " does not exist (var stripe_schema)") %}

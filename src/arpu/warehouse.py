@@ -20,7 +20,7 @@ from typing import Iterator
 
 import duckdb
 
-from arpu.contract import load_contract, load_input_tables
+from arpu.contract import Table, load_contract, load_input_tables
 from arpu.runner import run_dbt
 
 TARGETS = ("postgres", "spark")
@@ -82,19 +82,26 @@ def stripe_schema(project: Path) -> str:
 @dataclass(frozen=True)
 class Loaded:
     """One input table: where the loader staged it, and where it goes."""
-    name: str
-    columns: tuple[str, ...]
+    table: Table
     stage_schema: str
     schema: str
 
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.table.columns
+
 
 def input_tables(project: Path, source: str) -> list[Loaded]:
-    """The tables `arpu load` copies: Stripe's go to the Stripe schema, the
-    contract's to the raw schema."""
+    """The tables of an input and their schemas: Stripe's go to the Stripe
+    schema, the contract's to the raw schema."""
     contract = {table.name for table in load_contract(project)}
-    return [Loaded(table.name, table.columns, "billing_raw", raw_schema(project))
+    return [Loaded(table, "billing_raw", raw_schema(project))
             if table.name in contract else
-            Loaded(table.name, table.columns, "stripe_raw", stripe_schema(project))
+            Loaded(table, "stripe_raw", stripe_schema(project))
             for table in load_input_tables(project, source)]
 
 
@@ -231,21 +238,17 @@ def check_postgres_sources(project: Path, raw: str | None = None,
     """The input checks that apply to a warehouse: every required table and
     column of the input exists (the rows are dbt's job). Stripe tables are
     looked for in the Stripe schema, contract tables in the raw schema."""
-    raw = raw or raw_schema(project)
-    stripe = stripe_schema(project)
-    stripe_tables = set() if source == "contract" else {
-        table.name for table in load_input_tables(project, "stripe")
-        if table.name not in {t.name for t in load_contract(project)}}
+    wanted = [(raw if raw and loaded.stage_schema == "billing_raw" else loaded.schema,
+               loaded.table) for loaded in input_tables(project, source)]
     with postgres_connection() as connection, connection.cursor() as cursor:
         cursor.execute("select table_schema, table_name, column_name "
-                       "from information_schema.columns where table_schema in (%s, %s)",
-                       [raw, stripe])
+                       "from information_schema.columns where table_schema = any(%s)",
+                       [sorted({schema for schema, _ in wanted})])
         present: dict[tuple[str, str], set[str]] = {}
         for schema, table, column in cursor.fetchall():
             present.setdefault((schema, table), set()).add(column)
     missing = []
-    for table in load_input_tables(project, source):
-        schema = stripe if table.name in stripe_tables else raw
+    for schema, table in wanted:
         if (schema, table.name) not in present:
             if table.required:
                 missing.append(f"required table {schema}.{table.name} does not exist")

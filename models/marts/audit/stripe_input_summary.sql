@@ -8,7 +8,7 @@ with
 
 invoices as (
 
-    select * from {{ stripe_table('invoice') }}
+    select * from {{ ref('stg_stripe__invoices') }}
 
 ),
 
@@ -48,21 +48,6 @@ mapped_lines as (
 
 ),
 
-invoice_outcomes as (
-
-    select
-        {{ clean_text('id') }} as invoice_id,
-        case
-            when coalesce(lower({{ clean_text('is_deleted') }}) = 'true', false)
-                then 'deleted, not read'
-            when lower({{ clean_text('status') }}) = 'draft'
-                then 'draft, not read'
-            else 'read'
-        end as outcome
-    from invoices
-
-),
-
 -- One outcome per invoice id, as stg_stripe__invoice_line_items decides:
 -- read when a copy of it is read.
 invoice_verdicts as (
@@ -74,7 +59,7 @@ invoice_verdicts as (
                 then 'read'
             else min(outcome)
         end as outcome
-    from invoice_outcomes
+    from invoices
     group by 1
 
 ),
@@ -192,7 +177,7 @@ unioned as (
     select
         'invoice' as stripe_table,
         outcome
-    from invoice_outcomes
+    from invoices
     union all
     select
         'invoice_line_item' as stripe_table,

@@ -14,7 +14,7 @@ lines as (
 
 invoices as (
 
-    select * from {{ stripe_table('invoice') }}
+    select * from {{ ref('stg_stripe__invoices') }}
 
 ),
 
@@ -57,29 +57,9 @@ line_rows as (
 
 ),
 
-invoice_rows as (
-
-    select
-        {{ clean_text('id') }} as invoice_id,
-        {{ clean_text('customer_id') }} as account_id,
-        upper({{ clean_text('currency') }}) as currency,
-        lower({{ clean_text('status') }}) as invoice_status,
-        coalesce(
-            {{ clean_text('status_transitions_finalized_at') }},
-            {{ clean_text('created') }}
-        ) as invoiced_at,
-        {{ clean_text('tax') }} as tax_minor,
-        coalesce(lower({{ clean_text('is_deleted') }}) = 'true', false)
-            as is_deleted,
-        {{ clean_text('_fivetran_synced') }} as synced_at
-    from invoices
-
-),
-
 -- One row per invoice id, so that a duplicated invoice never duplicates
--- its lines: they are rejected instead (duplicate_stripe_invoice). Drafts
--- are not invoices yet, and deleted invoices are gone from Stripe: an id
--- is read when a copy of it is neither.
+-- its lines: they are rejected instead (duplicate_stripe_invoice). An id
+-- is read when a copy of it is (stg_stripe__invoices).
 invoice_keys as (
 
     select
@@ -92,14 +72,8 @@ invoice_keys as (
         min(tax_minor) as tax_minor,
         max(synced_at) as synced_at,
         max({{ strict_cast('synced_at', 'timestamp') }}) as synced_timestamp,
-        max(
-            case
-                when coalesce(invoice_status, '') != 'draft' and not is_deleted
-                    then 1
-                else 0
-            end
-        ) = 1 as is_read
-    from invoice_rows
+        max(case when outcome = 'read' then 1 else 0 end) = 1 as is_read
+    from invoices
     group by 1
 
 ),

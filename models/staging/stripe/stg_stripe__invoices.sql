@@ -1,0 +1,47 @@
+-- Stripe invoices with the fields their lines take, and whether they are
+-- read at all (README, "Using Stripe data"): drafts are not invoices yet,
+-- and deleted invoices are gone from Stripe. The one place that rule
+-- lives: stg_stripe__invoice_line_items reads the lines of invoices whose
+-- outcome is 'read', and stripe_input_summary counts the others. Grain:
+-- one row per row of Stripe `invoice`.
+with
+
+invoices as (
+
+    select * from {{ stripe_table('invoice') }}
+
+),
+
+cleaned as (
+
+    select
+        {{ clean_text('id') }} as invoice_id,
+        {{ clean_text('customer_id') }} as account_id,
+        upper({{ clean_text('currency') }}) as currency,
+        lower({{ clean_text('status') }}) as invoice_status,
+        coalesce(
+            {{ clean_text('status_transitions_finalized_at') }},
+            {{ clean_text('created') }}
+        ) as invoiced_at,
+        {{ clean_text('tax') }} as tax_minor,
+        coalesce(lower({{ clean_text('is_deleted') }}) = 'true', false)
+            as is_deleted,
+        {{ clean_text('_fivetran_synced') }} as synced_at
+    from invoices
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when is_deleted then 'deleted, not read'
+            when invoice_status = 'draft' then 'draft, not read'
+            else 'read'
+        end as outcome
+    from cleaned
+
+)
+
+select * from final
