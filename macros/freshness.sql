@@ -13,5 +13,19 @@
             'coalesce(' ~ arpu.clean_text('updated_at') ~ ', '
             ~ arpu.clean_text('invoice_date') ~ ')', 'timestamp') -%}
     {%- endif -%}
-    select max({{ expression }}) from {{ relation }}
+    {#- A time more than a day after now (a wrong clock, a placeholder like
+        2099-01-01) would keep the source fresh forever: it is ignored. -#}
+    select max(
+        case
+            when {{ expression }} <= {{ dbt.dateadd('day', 1, arpu.run_started_timestamp()) }}
+                then {{ expression }}
+        end
+    )
+    from {{ relation }}
+{%- endmacro %}
+
+{#- When this dbt run started (UTC), as a timestamp literal: the build's
+    "now", the same in every model of the run. -#}
+{% macro run_started_timestamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}

@@ -28,25 +28,27 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- The earliest updated_at an incremental run reads again, as a literal:
-    the latest one already in `relation`, minus
-    var('incremental_lookback_days') days, for rows whose source commits
-    out of order. A literal, not a subquery, so that the engine can filter
-    rows before it computes anything else of them. NULL when `relation` is
-    empty. -#}
-{% macro incremental_since(relation, column='updated_at') -%}
-    {%- set days = var('incremental_lookback_days') | int -%}
-    {%- if not execute -%}
-        {{ return('cast(null as ' ~ dbt.type_timestamp() ~ ')') }}
+{#- The key an invoice line is judged under: its line_item_id. Rows
+    without one (all rejected) share the key ''. -#}
+{% macro line_key(relation=none) -%}
+    {%- set prefix = relation ~ '.' if relation else '' -%}
+    coalesce({{ prefix }}line_item_id, '')
+{%- endmacro %}
+
+{#- The columns of a staging model that a row's verdict is computed from:
+    the staged text of every contract column of `table` (the column itself
+    for text, `<column>_raw` for the others), and the reasons an input's
+    mapping found (source_reasons). An incremental run fingerprints them
+    to find the rows that changed, whatever their updated_at says. -#}
+{% macro staged_text_columns(table) -%}
+    {%- set columns = [] -%}
+    {%- if execute -%}
+        {%- for column in graph.sources['source.arpu.billing.' ~ table].columns.values() -%}
+            {%- do columns.append(arpu.staged_text_name(column)) -%}
+        {%- endfor -%}
     {%- endif -%}
-    {%- set latest = run_query(
-        'select cast(' ~ dbt.dateadd('day', -days, 'max(' ~ column ~ ')')
-        ~ ' as ' ~ dbt.type_string() ~ ') from ' ~ relation
-    ).columns[0].values()[0] -%}
-    {%- if latest is none -%}
-        {{ return('cast(null as ' ~ dbt.type_timestamp() ~ ')') }}
-    {%- endif -%}
-    {{ return("cast('" ~ latest ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {%- do columns.append('source_reasons') -%}
+    {{ return(columns) }}
 {%- endmacro %}
 
 {#- A hash of the given columns' values, NULL and empty text apart, that

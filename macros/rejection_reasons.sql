@@ -30,9 +30,8 @@
     {%- if execute -%}
         {%- set source = graph.sources['source.arpu.billing.' ~ table] -%}
         {%- for column in source.columns.values() -%}
-            {#- Staging names the text of a column to cast `<column>_raw`. -#}
             {%- set is_text = column.meta.contract_type == 'text' -%}
-            {%- set text = column.name if is_text else column.name ~ '_raw' -%}
+            {%- set text = arpu.staged_text_name(column) -%}
             {%- if column.meta.get('required') -%}
                 {%- do checks.append((text ~ ' is null', 'null_' ~ column.name)) -%}
             {%- endif -%}
@@ -47,6 +46,13 @@
     {{ arpu.reason_codes(
         checks,
         carried='source_reasons' if table in arpu.stripe_mapped_tables() else '') }}
+{%- endmacro %}
+
+{#- The staged text of a contract column (a source column node): the
+    column itself when the contract types it text, else `<column>_raw`, as
+    staging names the text it casts. -#}
+{% macro staged_text_name(column) -%}
+    {{ return(column.name if column.meta.contract_type == 'text' else column.name ~ '_raw') }}
 {%- endmacro %}
 
 {% macro finish_reasons(reasons) -%}

@@ -3,9 +3,11 @@ never leaves the database half-written, and readers are not in the way."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import duckdb
@@ -131,31 +133,164 @@ def test_fail_on_rejects_exits_4_and_still_publishes(tmp_path):
     assert run_build(data, tmp_path / "other.duckdb").returncode == 0
 
 
-def test_incremental_only_over_a_database_of_this_version_folder_and_format(tmp_path):
+def test_incremental_only_over_a_database_of_this_version_definition_folder_and_format(tmp_path):
     """`arpu build` starts from a copy of the published database only when
     an incremental build of it is sound; otherwise it says why not."""
     from arpu.publish import full_build_reason
 
     data = tmp_path / "data"
     database = tmp_path / "marts.duckdb"
-    assert full_build_reason(database, "1.0", data, "v1.1.0") == "no published database yet"
+    assert full_build_reason(database, "1.0", "d1", data, "v1.1.0") == "no published database yet"
 
-    def publish_info(version, folder, storage="v1.1.0"):
+    def publish_info(version, folder, storage="v1.1.0", definition="'d1'"):
         database.unlink(missing_ok=True)
         connection = duckdb.connect(str(database), config={"storage_compatibility_version": storage})
         connection.execute(
             "create table arpu_build_info as select 'arpu' as project_name, "
             f"'{version}' as project_version, '{folder}' as billing_data_dir, "
-            "'contract' as billing_source")
+            f"'contract' as billing_source, {definition} as definition_checksum")
         connection.close()
 
     publish_info("1.0", data)
-    assert full_build_reason(database, "1.0", data, "v1.1.0") is None
-    assert "another arpu version" in full_build_reason(database, "1.1", data, "v1.1.0")
-    assert f"built from {data}" in full_build_reason(database, "1.0", tmp_path / "x", "v1.1.0")
-    assert "built from contract input" in full_build_reason(database, "1.0", data, "v1.1.0",
-                                                            "stripe")
-    assert "storage format" in full_build_reason(database, "1.0", data, "latest")
+    assert full_build_reason(database, "1.0", "d1", data, "v1.1.0") is None
+    assert "another arpu version" in full_build_reason(database, "1.1", "d1", data, "v1.1.0")
+    assert "models or macros changed" in full_build_reason(database, "1.0", "d2", data, "v1.1.0")
+    assert f"built from {data}" in full_build_reason(database, "1.0", "d1", tmp_path / "x",
+                                                     "v1.1.0")
+    assert "built from contract input" in full_build_reason(database, "1.0", "d1", data,
+                                                            "v1.1.0", "stripe")
+    assert "storage format" in full_build_reason(database, "1.0", "d1", data, "latest")
     publish_info("1.0", data, storage="latest")
-    assert full_build_reason(database, "1.0", data, "latest") is None
-    assert "storage format" in full_build_reason(database, "1.0", data, "v1.1.0")
+    assert full_build_reason(database, "1.0", "d1", data, "latest") is None
+    assert "storage format" in full_build_reason(database, "1.0", "d1", data, "v1.1.0")
+    # A database of plain `dbt build` has no checksum; one of an earlier
+    # arpu has no such column.
+    publish_info("1.0", data, definition="null")
+    assert "models or macros changed" in full_build_reason(database, "1.0", "d1", data, "v1.1.0")
+    database.unlink()
+    connection = duckdb.connect(str(database))
+    connection.execute("create table arpu_build_info as select 'arpu' as project_name, "
+                       f"'1.0' as project_version, '{data}' as billing_data_dir, "
+                       "'contract' as billing_source")
+    connection.close()
+    assert "another arpu version" in full_build_reason(database, "1.0", "d1", data, "v1.1.0")
+
+
+def test_a_changed_definition_rebuilds_from_scratch(tmp_path):
+    """Editing a model between two builds of the same files: the second is
+    a full build, as the published incremental tables were made by other
+    rules."""
+    from arpu.runner import definition_checksum
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
+        ".git", "target", "logs", "*.duckdb*", "demo_data", "tests", "docs", "src"))
+    before = definition_checksum(project)
+    assert definition_checksum(project) == before
+    model = project / "models" / "marts" / "core" / "fct_revenue.sql"
+    model.write_text(model.read_text() + "\n")
+    assert definition_checksum(project) != before
+    seed = project / "seeds" / "country_regions.csv"
+    model.write_text(model.read_text()[:-1])
+    assert definition_checksum(project) == before
+    seed.write_text(seed.read_text() + "XX,nowhere\n")
+    assert definition_checksum(project) != before
+
+
+# --- nothing but the build: no write-ahead log of the old file, no live writer ----------
+
+WRITER = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1])
+connection.execute("update main.mart_arpu_monthly set mrr = 1, arpa = 1")
+print("written", flush=True)
+if sys.argv[2] == "crash":
+    import os
+    os._exit(9)  # before DuckDB checkpoints: the update lives only in the .wal
+sys.stdin.readline()
+connection.close()
+"""
+
+
+def start_writer(database, mode):
+    """A program with `database` open read-write that has written to it:
+    killed before it checkpointed (`crash`), or still connected (`live`)."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(database), mode],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "written"
+    return writer
+
+
+def test_a_write_ahead_log_left_by_a_crashed_writer_is_not_replayed_onto_the_build(published):
+    database, second = published
+    writer = start_writer(database, "crash")
+    writer.wait(timeout=30)
+    wal = database.with_name(database.name + ".wal")
+    assert wal.exists()  # DuckDB would replay it onto any file opened as `database`
+    build = build_ok(second, database, "--full-refresh")
+    assert mrr(database) == 20
+    assert not wal.exists()
+    assert f"Removed {wal}, a write-ahead log left by a program" in build.stderr
+    assert re.search(r"^  MRR +20\.00$", build.stdout, re.MULTILINE), build.stdout
+    # And the next build, which starts from a copy of the published file, agrees.
+    build_ok(second, database)
+    assert mrr(database) == 20
+
+
+def test_a_build_stops_before_publishing_while_a_writer_is_connected(published):
+    database, second = published
+    # Connected before the build: refused before anything is built.
+    writer = start_writer(database, "live")
+    try:
+        refused = run_build(second, database)
+    finally:
+        writer.communicate("\n", timeout=30)
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert f"error: {database} is open for writing by another program" in refused.stderr
+    assert "must open the file read-only" in refused.stderr
+    assert mrr(database) == 1  # the writer's own change, on the file it wrote: ours is not lost
+    # Connected while the build runs, and writing after it: the build must
+    # not publish, or the writer's log would land on the new file.
+    process = start_build(second, database)
+    wait_for_progress(process, "fct_revenue")
+    writer = start_writer(database, "live")
+    try:
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        writer.communicate("\n", timeout=30)
+    assert process.returncode == 3, stderr
+    assert f"{database} is open for writing by another program" in stderr
+    assert f"Nothing was published; {database} is unchanged." in stderr
+    assert "Traceback" not in stderr
+    assert mrr(database) == 1
+    assert not list(database.parent.glob(".marts.duckdb.building-*"))
+    # Once it has closed, the build publishes the build and nothing else.
+    build_ok(second, database)
+    assert mrr(database) == 20
+
+
+def test_an_input_whose_revenue_lines_are_all_rejected_is_not_published(published, tmp_path):
+    """Tax lines keep months reported: without this guard a malformed export
+    (every amount unreadable) would publish MRR 0 at exit 0."""
+    database, _ = published
+    bad = [{**lines("10,00")[0], "line_item_id": "l"},
+           {**lines("12,50")[0], "line_item_id": "m"}]
+    tax = {**lines("2")[0], "line_item_id": "t", "charge_type": "tax",
+           "period_start": "", "period_end": ""}
+    data = write_tables(tmp_path / "bad", {"accounts": ACCOUNTS,
+                                           "invoice_line_items": bad + [tax]})
+    refused = run_build(data, database)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert ("error: Every one of the 2 revenue lines of invoice_line_items was rejected "
+            "(by reason: invalid_amount 2)") in refused.stderr
+    assert f"{database} is unchanged." in refused.stderr
+    assert mrr(database) == 10
+    # Not on a first build either: nothing is written.
+    fresh = tmp_path / "fresh.duckdb"
+    assert run_build(data, fresh).returncode == 2
+    assert not fresh.exists()
+    # --allow-empty publishes it, and the summary says why MRR is zero.
+    allowed = run_build(data, database, "--allow-empty", "--fail-on-warnings")
+    assert allowed.returncode == 4
+    assert "Warning: every one of the 2 revenue lines (not tax) was rejected" in allowed.stdout
+    assert mrr(database) == 0

@@ -6,16 +6,18 @@
 -- rejection_reasons, never evaluate a strict cast or a reason again over
 -- the biggest input.
 --
--- Incremental (docs/incremental.md): a run judges again only the lines
--- whose key has a row updated since the last run (less the lookback), has
--- no updated_at, or whose verdict or rate rests on an account or a rate
--- that has changed since. All rows of such a key are judged together, so a
--- new copy of an old key rejects both.
+-- Incremental (docs/incremental.md): a run judges again only the line keys
+-- whose rows differ from those judged before (a row new, changed, copied or
+-- gone, told by source_fingerprint, whatever updated_at says), and the
+-- lines whose verdict or rate rests on an account or a rate that has
+-- changed since. All rows of such a key are judged together, so a new copy
+-- of an old key rejects both; a key with no row left only deletes.
 -- On Spark (plain Parquet: no delete) it is a table, rebuilt every run.
 {{ config(
     materialized=incremental_materialization(),
-    incremental_strategy='delete+insert',
+    incremental_strategy='replace_keys',
     unique_key='line_key',
+    key_only_when_null='source_fingerprint',
     on_schema_change='fail',
 ) }}
 
@@ -25,8 +27,9 @@ line_items as (
 
     select
         *,
-        -- Rows without a line_item_id (all rejected) share one key.
-        coalesce(line_item_id, '') as line_key
+        -- Everything a row's verdict is computed from, as staged.
+        {{ row_fingerprint(staged_text_columns('invoice_line_items')) }}
+            as source_fingerprint
     from {{ ref('stg_billing__invoice_line_items') }}
 
 ),
@@ -71,38 +74,85 @@ stale_verdicts as (
 
 ),
 
--- Rows updated since the last run, less the lookback. A row without a
--- valid updated_at cannot say when it changed: it is judged on every run.
-updated_keys as (
+-- Line keys whose rows are not the rows judged before: new, changed,
+-- copied or gone. A key of one row on both sides compares fingerprints;
+-- a key of several rows (duplicates, rows without a line_item_id) is
+-- judged again whenever it is seen, as its copies decide its verdict.
+staged_keys as (
 
-    select line_key
+    select
+        {{ line_key() }} as line_key,
+        count(*) as row_count,
+        min(source_fingerprint) as source_fingerprint
     from line_items
+    group by 1
+
+),
+
+previous_keys as (
+
+    select
+        line_key,
+        count(*) as row_count,
+        min(source_fingerprint) as source_fingerprint
+    from previous
+    group by 1
+
+),
+
+changed_keys as (
+
+    select
+        coalesce(staged_keys.line_key, previous_keys.line_key) as line_key
+    from staged_keys
+    full outer join previous_keys
+        on staged_keys.line_key = previous_keys.line_key
     where
-        {{ strict_cast('updated_at_raw', 'timestamp') }} is null
-        or updated_at >= {{ incremental_since(this) }}
-        or {{ incremental_since(this) }} is null
+        staged_keys.line_key is null
+        or previous_keys.line_key is null
+        or staged_keys.row_count > 1
+        or previous_keys.row_count > 1
+        or staged_keys.source_fingerprint != previous_keys.source_fingerprint
 
 ),
 
 keys_to_judge as (
 
-    select line_key from updated_keys
+    select line_key from changed_keys
     union
     select line_key from stale_verdicts
 
 ),
 
-{% endif %}
-
+-- The rows to judge, with their key. A key with no row left comes once with
+-- every other column NULL (source_fingerprint too): the replace_keys
+-- strategy deletes its old rows and inserts none.
 to_judge as (
 
-    select line_items.*
-    from line_items
-    {%- if is_incremental() %}
-    where line_key in (select keys_to_judge.line_key from keys_to_judge)
-    {%- endif %}
+    select
+        keys_to_judge.line_key,
+        line_items.*
+    from keys_to_judge
+    left join line_items
+        on keys_to_judge.line_key = {{ line_key('line_items') }}
 
 ),
+
+{% endif %}
+
+{% if not is_incremental() %}
+
+    -- A full build judges every row.
+    to_judge as (
+
+        select
+            {{ line_key() }} as line_key,
+            line_items.*
+        from line_items
+
+    ),
+
+{% endif %}
 
 keyed as (
 
@@ -191,6 +241,7 @@ final as (
         has_accepted_account,
         row_reasons,
         rejection_reasons,
+        source_fingerprint,
         cast('{{ invocation_id }}' as {{ dbt.type_string() }})
             as checked_in_invocation
     from checked

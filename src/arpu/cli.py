@@ -17,6 +17,7 @@ import click
 from arpu.contract import SOURCES, InputError, check_inputs
 from arpu.publish import (
     BuildLocked,
+    HeldOpen,
     NotOurs,
     PublishError,
     build_lock,
@@ -32,6 +33,7 @@ from arpu.publish import (
 )
 from arpu.runner import (
     DEFAULT_STORAGE_VERSION,
+    definition_checksum,
     project_dir,
     project_var,
     prune_work_dirs,
@@ -39,7 +41,7 @@ from arpu.runner import (
     stderr_progress,
     work_dir,
 )
-from arpu.summary import summarize, summarize_connection
+from arpu.summary import no_revenue_refusal, summarize, summarize_connection
 from arpu.warehouse import TARGETS
 
 # Exit codes (README, "Exit codes"): what a scheduler can act on.
@@ -142,8 +144,9 @@ def main() -> None:
 @click.option(
     "--allow-empty",
     is_flag=True,
-    help="Publish a build with no month to report over a database that has months "
-    "(refused by default: a stopped export must not wipe the dashboards).",
+    help="Publish a build with no month to report over a database that has months, or one "
+    "whose revenue lines were all rejected (refused by default: a stopped or malformed "
+    "export must not wipe the dashboards).",
 )
 @click.option(
     "--storage-version",
@@ -230,6 +233,8 @@ def build(
                                allow_empty, storage_version, source)
     except BuildLocked as error:
         _fail(str(error), EXIT_BUSY)
+    except HeldOpen as error:
+        _fail(f"{error}\nNothing was published; {database} is unchanged.", EXIT_BUSY)
     except NotOurs as error:
         _fail(str(error), EXIT_INPUT)
     except (PublishError, OSError) as error:
@@ -317,7 +322,8 @@ def _build_on_warehouse(project: Path, target: str, schema: str | None, as_of: s
     from arpu import warehouse
 
     version = importlib.metadata.version("arpu-metrics")
-    variables = {"arpu_version": version, "billing_schema": warehouse.raw_schema(project),
+    variables = {"arpu_version": version, "arpu_definition": definition_checksum(project),
+                 "billing_schema": warehouse.raw_schema(project),
                  "billing_source": source, "stripe_schema": warehouse.stripe_schema(project),
                  **({"as_of_date": as_of} if as_of else {})}
     try:
@@ -372,6 +378,7 @@ class _PostgresBuild:
         environment = {"ARPU_SCHEMA": self.staging}
         reason = ("--full-refresh" if full_refresh
                   else warehouse.postgres_full_build_reason(self.schema, version,
+                                                            variables["arpu_definition"],
                                                             variables["billing_source"]))
         incremental = []
         if not reason:
@@ -397,6 +404,10 @@ class _PostgresBuild:
                     and warehouse.postgres_months_reported(self.staging) == 0):
                 _fail(_EMPTY.format(where=where) + f"\n{unchanged[:1].upper()}{unchanged[1:]}",
                       EXIT_INPUT)
+            refusal = None if allow_empty else no_revenue_refusal(
+                warehouse.postgres_summary_reader(self.staging), where)
+            if refusal:
+                _fail(f"{refusal}\n{unchanged[:1].upper()}{unchanged[1:]}", EXIT_INPUT)
             warehouse.postgres_publish(self.schema, self.staging)
         finally:
             warehouse.postgres_discard(self.staging)
@@ -441,6 +452,10 @@ class _SparkBuild:
         if not allow_empty and self.state.is_file() and self._months(self.build_schema) == 0:
             _fail(_EMPTY.format(where=where) + f"\n{unchanged[:1].upper()}{unchanged[1:]}",
                       EXIT_INPUT)
+        refusal = None if allow_empty else no_revenue_refusal(
+            warehouse.spark_summary_reader(self.build_schema), where)
+        if refusal:
+            _fail(f"{refusal}\n{unchanged[:1].upper()}{unchanged[1:]}", EXIT_INPUT)
         switched = run_dbt(["run-operation", "publish_views", "--args",
                             json.dumps({"schema": self.schema, "build_schema": self.build_schema})],
                            database=None, work=self.work, variables=variables, target="spark")
@@ -469,6 +484,12 @@ _EMPTY = ("The build has no month to report (no paid or open invoice line on or 
           "export?) or --as-of; --allow-empty publishes it anyway.")
 
 
+def _read_only(database: Path):
+    import duckdb
+
+    return duckdb.connect(str(database), read_only=True)
+
+
 def _build_and_publish(
     project: Path,
     data_dir: Path,
@@ -485,12 +506,14 @@ def _build_and_publish(
         "billing_data_dir": str(data_dir),
         "billing_source": source,
         "arpu_version": importlib.metadata.version("arpu-metrics"),
+        "arpu_definition": definition_checksum(project),
     }
     if as_of:
         variables["as_of_date"] = as_of
     version = variables["arpu_version"]
     reason = ("--full-refresh" if full_refresh
-              else full_build_reason(database, version, data_dir, storage_version, source))
+              else full_build_reason(database, version, variables["arpu_definition"], data_dir,
+                                     storage_version, source))
     try:
         if reason:
             click.echo(f"Full build ({reason}) of {data_dir} into {database} ...", err=True)
@@ -511,7 +534,13 @@ def _build_and_publish(
         seal(target, project, storage_version, source)
         if not allow_empty and months_reported(target) == 0 and (months_reported(database) or 0) > 0:
             _fail(_EMPTY.format(where=database) + f"\n{database} is unchanged.", EXIT_INPUT)
-        publish(target, database)
+        refusal = None if allow_empty else no_revenue_refusal(
+            _read_only(target), str(database))
+        if refusal:
+            _fail(f"{refusal}\n{database} is unchanged.", EXIT_INPUT)
+        note = publish(target, database)
+        if note:
+            click.echo(note, err=True)
     finally:
         discard(target)
 

@@ -6,6 +6,7 @@ replaced when it is one this project published."""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -34,6 +35,22 @@ class PublishError(Exception):
 
 class NotOurs(Exception):
     """The database path names a file this project did not publish."""
+
+
+class HeldOpen(Exception):
+    """Another program holds the database open for writing."""
+
+
+def _held_open(database: Path) -> HeldOpen:
+    return HeldOpen(
+        f"{database} is open for writing by another program (a DuckDB connection that is "
+        "not read-only): close it, then run again. BI tools and other readers must open "
+        "the file read-only (README, 'Reading the marts from a BI tool')."
+    )
+
+
+def _wal_path(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
 
 
 def _lock_path(database: Path) -> Path:
@@ -133,9 +150,16 @@ def discard(path: Path) -> None:
 
 
 def _open_read_only(path: Path):
+    """A read-only connection to a published database; HeldOpen when a
+    writer holds it (DuckDB then refuses even readers)."""
     import duckdb
 
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise _held_open(path) from None
+        raise
 
 
 def check_replaceable(database: Path) -> None:
@@ -152,11 +176,6 @@ def check_replaceable(database: Path) -> None:
         raise NotOurs(f"{database} is not a file; refusing to replace it.")
     try:
         connection = _open_read_only(database)
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower():
-            raise PublishError(f"{database} is open for writing by another program "
-                               "(a DuckDB lock); close it, then run again.") from None
-        raise NotOurs(refusal) from None
     except duckdb.Error:
         raise NotOurs(refusal) from None
     try:
@@ -199,12 +218,13 @@ def months_reported(database: Path) -> int | None:
         connection.close()
 
 
-def full_build_reason(database: Path, version: str, data_dir: Path,
+def full_build_reason(database: Path, version: str, definition: str, data_dir: Path,
                       storage_version: str, source: str = "contract") -> str | None:
     """Why the build must start from scratch, or None when it can start
     from a copy of the published database and run incrementally: that
-    database must come from this arpu version, the same data folder and
-    input shape, and be in the file format asked for."""
+    database must come from this arpu version and project definition
+    (runner.definition_checksum), the same data folder and input shape, and
+    be in the file format asked for."""
     import duckdb
 
     if not database.is_file():
@@ -218,7 +238,7 @@ def full_build_reason(database: Path, version: str, data_dir: Path,
         if MARKER_TABLE not in tables:
             return "the published database is from arpu 0.1.0"
         built = connection.execute(
-            "select project_version, billing_data_dir, billing_source "
+            "select project_version, billing_data_dir, billing_source, definition_checksum "
             f"from main.{MARKER_TABLE}"
         ).fetchone()
         written = _storage_tag(connection)
@@ -228,6 +248,8 @@ def full_build_reason(database: Path, version: str, data_dir: Path,
         connection.close()
     if built is None or built[0] != version:
         return "the published database is from another arpu version"
+    if built[3] != definition:
+        return "the project's models or macros changed since the published build"
     if built[1] != str(data_dir):
         return f"the published database was built from {built[1]}"
     if built[2] != source:
@@ -292,20 +314,61 @@ def seal(built: Path, project: Path, storage_version: str, source: str = "contra
         raise PublishError(f"{built} still has a write-ahead log; refusing to publish it.")
 
 
-def publish(built: Path, database: Path) -> None:
+def publish(built: Path, database: Path) -> str | None:
     """Move a sealed build over the database in one rename, keeping the
-    database file's mode and owner."""
+    database file's mode and owner, so that the file holds the build and
+    nothing else.
+
+    DuckDB replays a `<database>.wal` onto whatever file is opened under
+    that name. A writer that is still connected would write its log onto
+    the new file: the build stops (HeldOpen). A log left by a writer that
+    died is the old file's, and is removed before the rename. Returns a
+    note for the operator when it removed one."""
+    note = None
     try:
-        _keep_mode_and_owner(built, database)
-        os.replace(built, database)
-        # The rename is durable only once the folder entry is on disk.
-        directory = os.open(database.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        with _no_writer(database):
+            wal = _wal_path(database)
+            if wal.exists() or wal.is_symlink():
+                wal.unlink()
+                note = (f"Removed {wal}, a write-ahead log left by a program that wrote to "
+                        f"{database} and did not close it: its changes were to the replaced "
+                        "marts, and are not carried over.")
+            _keep_mode_and_owner(built, database)
+            os.replace(built, database)
+            # The rename is durable only once the folder entry is on disk.
+            directory = os.open(database.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
     except OSError as error:
         raise PublishError(f"Could not publish {database}: {error.strerror or error}.") from None
+    return note
+
+
+@contextmanager
+def _no_writer(database: Path) -> Iterator[None]:
+    """Hold a shared lock on the published file while it is replaced.
+    DuckDB locks a file it opens for writing exclusively (readers share),
+    with the same POSIX record locks: when the lock is refused, a writer is
+    connected (HeldOpen); while it is held, none can connect to the old
+    file. Readers are not in the way."""
+    try:
+        handle = os.open(database, os.O_RDONLY)
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in (errno.EACCES, errno.EAGAIN):
+                raise _held_open(database) from None
+            raise
+        yield
+    finally:
+        # Closing the descriptor releases the lock.
+        os.close(handle)
 
 
 def mart_names(project: Path, source: str = "contract") -> set[str]:

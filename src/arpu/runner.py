@@ -45,6 +45,25 @@ def project_var(project: Path, name: str):
     return yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][name]
 
 
+# What defines the numbers a build makes: a change to any of these files
+# (a rule, a type, a var's default) makes the published incremental tables
+# stale, so `arpu build` starts from scratch.
+DEFINITION_PATHS = ("dbt_project.yml", "models", "macros", "seeds")
+
+
+def definition_checksum(project: Path) -> str:
+    """A checksum of the project's definition: every file of
+    DEFINITION_PATHS, by path and content."""
+    digest = hashlib.sha256()
+    for name in DEFINITION_PATHS:
+        root = project / name
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            digest.update(str(path.relative_to(project)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 @dataclass
 class Failure:
     name: str

@@ -106,7 +106,39 @@ def _build_kind(lines: int, lines_checked: int) -> str:
     if lines_checked == lines:
         return f"Full build: {lines:,} invoice lines checked."
     return (f"Incremental build: {lines_checked:,} of {lines:,} invoice lines checked again "
-            "(new, changed, recent, or with a changed account or FX rate).")
+            "(new, changed or copied, or with a changed account or FX rate).")
+
+
+def no_revenue_refusal(connection, where: str) -> str | None:
+    """Why a finished build must not be published although it reports
+    months: its input has revenue lines (not tax) and every one of them was
+    rejected (a whole export in a form the contract refuses), so it would
+    publish zero MRR. The message counts the reasons. None when the build
+    may be published. Reads a connection as summarize_connection does, and
+    closes it."""
+    try:
+        lines, accepted = connection.execute(
+            "select revenue_lines, revenue_lines_accepted from main.arpu_build_info"
+        ).fetchone()
+        if not lines or accepted:
+            return None
+        reasons = connection.execute(
+            """
+            select rejection_reason, count(*)
+            from main.rejected_rows_by_reason
+            where source_table = 'invoice_line_items'
+            group by 1
+            order by 2 desc, 1
+            limit 5
+            """
+        ).fetchall()
+    finally:
+        connection.close()
+    return (f"Every one of the {lines:,} revenue lines of invoice_line_items was rejected "
+            f"(by reason: {', '.join(f'{reason} {count:,}' for reason, count in reasons)}): "
+            f"not publishing zero MRR to {where}. Check the input's format "
+            "(docs/billing_contract.md); --allow-empty publishes it anyway, with the rejected "
+            "rows in its audit tables.")
 
 
 def summarize(database: Path, min_segment_accounts: int = 10) -> Summary:
@@ -121,9 +153,10 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
     adapts PostgreSQL's); it is closed afterwards."""
     try:
         (as_of, first_month, last_month, months, invoice_lines, lines_checked,
-         source) = connection.execute(
+         source, revenue_lines, revenue_accepted, future) = connection.execute(
             "select as_of_date, first_month, last_month, months_reported, "
-            "invoice_lines, invoice_lines_checked, billing_source from main.arpu_build_info"
+            "invoice_lines, invoice_lines_checked, billing_source, revenue_lines, "
+            "revenue_lines_accepted, lines_updated_in_future from main.arpu_build_info"
         ).fetchone()
         # Drafts and the like are normal, not warnings; but they are counted,
         # so that no Stripe row disappears without a word.
@@ -159,6 +192,10 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
         connection.close()
 
     lines = [_build_kind(invoice_lines, lines_checked)]
+    if future:
+        lines.append(f"Note: {future:,} invoice lines have an updated_at after today; read as "
+                     "any other (incremental builds compare rows, not times), but check the "
+                     "source's clock.")
     warnings = _range_warnings(as_of, first_month, last_month, months, dt.date.today())
     if row is None:
         when = f" on or before the as-of date {as_of}" if as_of else ""
@@ -182,6 +219,9 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
         lines.append("Stripe rows not read, or read and rejected (table stripe_input_summary):")
         lines += [f"  {table:<22} {outcome:<40} {count:>8,}"
                   for table, outcome, count in not_read]
+    if revenue_lines and not revenue_accepted:
+        warnings.append(f"Warning: every one of the {revenue_lines:,} revenue lines (not tax) "
+                        "was rejected: MRR is zero because of the input, not the business.")
     if rejected:
         warnings.append(
             f"Warning: {rejected_rows:,} input rows rejected and left out of every metric.\n"

@@ -267,7 +267,7 @@ class InputMissing(Exception):
     """The warehouse lacks a required contract table or column."""
 
 
-def postgres_full_build_reason(schema: str, version: str,
+def postgres_full_build_reason(schema: str, version: str, definition: str,
                                source: str = "contract") -> str | None:
     """Why the build must start from scratch, or None when it can start
     from the published schema's incremental tables."""
@@ -279,12 +279,15 @@ def postgres_full_build_reason(schema: str, version: str,
     with postgres_connection() as connection, connection.cursor() as cursor:
         try:
             cursor.execute(
-                f'select project_version, billing_source from "{schema}".arpu_build_info')
-        except psycopg2.Error:  # an older arpu_build_info, without billing_source
+                'select project_version, billing_source, definition_checksum '
+                f'from "{schema}".arpu_build_info')
+        except psycopg2.Error:  # an older arpu_build_info, without these columns
             return f"schema {schema} was built by another arpu version"
         row = cursor.fetchone()
     if row is None or row[0] != version:
         return f"schema {schema} was built by another arpu version"
+    if row[2] != definition:
+        return f"the project's models or macros changed since schema {schema} was built"
     if row[1] != source:
         return f"schema {schema} was built from {row[1]} input"
     return None

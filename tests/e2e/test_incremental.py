@@ -9,6 +9,11 @@ line, a line that arrives late for a month long closed, and a GBP rate for
 an old date that was missing. Batch 3 is every demo row, with those
 corrections, and a month more.
 
+Batches 4 and 5 change the export the way sources do without saying so
+(issue 17): a line stamped in 2099, then edits that keep their old
+`updated_at` (amount, discount, status, period), lines, refunds and users
+deleted, and copies of old lines.
+
 After each batch, `arpu build` on the published database (incremental)
 must equal `arpu build --full-refresh` of the same files, table by table
 and cell by cell. The expected side is a full build: nothing here is read
@@ -95,6 +100,44 @@ def correct(tables: dict, cut: str) -> None:
                                  "amount": "5.00", "refunded_at": updated})
 
 
+# Changes a source makes without a new updated_at (issue 17), each applied
+# to the row `pick` chooses among those it fits.
+SILENT_EDITS = ("amount", "discount", "status", "period", "delete_line", "delete_refund",
+                "delete_user", "copy_line", "future_updated_at")
+
+
+def silent_edit(tables: dict, kind: str, pick: int) -> None:
+    """Apply one change of SILENT_EDITS to `tables` in place, leaving every
+    updated_at as it was (but for future_updated_at, which stamps 2099)."""
+    lines = tables["invoice_line_items"][1]
+    recurring = [r for r in lines if r["charge_type"] == "recurring"
+                 and r["invoice_status"] == "paid" and r["period_end"]]
+    row = recurring[pick % len(recurring)]
+    if kind == "amount":
+        row["amount"] = f"{float(row['amount']) + 10:.2f}"
+    elif kind == "discount":
+        row["discount_amount"] = f"{float(row['amount']) / 10:.2f}"
+    elif kind == "status":
+        row["invoice_status"] = "void"
+    elif kind == "period":
+        start = dt.date.fromisoformat(row["period_start"])
+        row["period_end"] = str(start + dt.timedelta(days=10))
+    elif kind == "delete_line":
+        lines.remove(row)
+    elif kind == "copy_line":
+        lines.append(dict(row))
+    elif kind == "future_updated_at":
+        lines.append(dict(row, line_item_id=f"li_future_{pick}", invoice_id=f"inv_future_{pick}",
+                          charge_type="one_time", period_start="", period_end="",
+                          amount="100.00", updated_at="2099-01-01 00:00:00"))
+    elif kind in ("delete_refund", "delete_user"):
+        rows = tables["refunds" if kind == "delete_refund" else "users"][1]
+        if rows:
+            del rows[pick % len(rows)]
+    else:
+        raise ValueError(kind)
+
+
 def write(folder: Path, tables: dict) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, (columns, rows) in tables.items():
@@ -151,6 +194,29 @@ WITHHELD_RATE = next((r["rate_date"], r["currency"]) for r in TABLES["fx_rates"]
                      if r["currency"] == "GBP" and r["rate_date"] >= "2025-03-01")
 
 
+def unannounced(first: bool) -> dict:
+    """Batch 4 (`first`) or 5: every demo row with batch 2's corrections,
+    then changes no updated_at announces. Batch 4 stamps a line in 2099,
+    which a watermark of the newest updated_at would never get past, and
+    edits amounts, discounts, statuses and periods; batch 5 keeps that line,
+    voids another one with an ordinary timestamp, and deletes lines, refunds
+    and users and copies old lines."""
+    tables = batch(CUTS[2], corrections=True)
+    edits = [("future_updated_at", 0), ("amount", 3), ("discount", 5), ("status", 7),
+             ("period", 11)]
+    if not first:
+        edits += [("delete_line", 13), ("delete_refund", 2), ("delete_user", 17),
+                  ("copy_line", 19), ("copy_line", 23)]
+    for kind, pick in edits:
+        silent_edit(tables, kind, pick)
+    if not first:
+        lines = tables["invoice_line_items"][1]
+        voided = next(r for r in lines if r["invoice_status"] == "paid"
+                      and r["invoice_date"] >= "2026-10-01")
+        voided.update(invoice_status="void", updated_at="2026-11-21 09:00:00")
+    return tables
+
+
 @pytest.fixture(scope="module")
 def batches(tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("batches")
@@ -158,6 +224,8 @@ def batches(tmp_path_factory) -> list[Path]:
         write(folder / "batch1", batch(CUTS[0], corrections=False, withheld_rate=WITHHELD_RATE)),
         write(folder / "batch2", batch(CUTS[1], corrections=True)),
         write(folder / "batch3", batch(CUTS[2], corrections=True)),
+        write(folder / "batch4", unannounced(first=True)),
+        write(folder / "batch5", unannounced(first=False)),
     ]
 
 
@@ -173,6 +241,23 @@ def test_batches_change_what_they_should(batches):
     assert "ref_late_0001" in (batches[1] / "refunds.csv").read_text()
     assert ",".join(WITHHELD_RATE) not in (batches[0] / "fx_rates.csv").read_text()
     assert ",".join(WITHHELD_RATE) in (batches[1] / "fx_rates.csv").read_text()
+    # Batches 4 and 5 differ from batch 3 without any new updated_at but one
+    # line's 2099 and one void's.
+    third, fourth, fifth = ({r["line_item_id"]: r for r in csv.DictReader(
+        open(b / "invoice_line_items.csv"))} for b in batches[2:])
+    stamps = {r["updated_at"] for r in third.values()}
+    assert {r["updated_at"] for r in fourth.values()} - stamps == {"2099-01-01 00:00:00"}
+    assert {r["updated_at"] for r in fifth.values()} - stamps == {
+        "2099-01-01 00:00:00", "2026-11-21 09:00:00"}
+    assert sum(fourth[k] != third[k] for k in third) == 4
+    assert len(set(third) - set(fifth)) == 1
+    def rows(number, table):
+        return sum(1 for _ in open(batches[number - 1] / f"{table}.csv"))
+
+    # Batch 5: one line deleted, the 2099 line kept, two copies.
+    assert rows(5, "invoice_line_items") == rows(3, "invoice_line_items") - 1 + 1 + 2
+    for table in ("refunds", "users"):
+        assert rows(5, table) == rows(4, table) - 1
 
 
 def land(batch_folder: Path, data: Path) -> Path:
@@ -198,17 +283,16 @@ def test_each_incremental_build_equals_a_full_refresh(batches, tmp_path):
             (lines, checked), = build.rows(
                 "select invoice_lines, invoice_lines_checked from arpu_build_info")
             assert 0 < checked < lines
+        # The line stamped 2099 is read, and the summary says it is odd.
+        future = "Note: 1 invoice lines have an updated_at after today"
+        assert (future in build.stdout) == (number >= 4), build.stdout
         assert differences(database, full.database) == [], f"batch {number}"
     # The corrections reach the marts at all (else equality would prove
-    # little): batch 2 changes the MRR of months long closed.
-    changed = [month for month in mrr[0] if mrr[0][month] != mrr[1][month]]
-    assert changed and min(changed) <= dt.date(2025, 6, 1)
-
-
-@pytest.fixture(scope="module")
-def full_demo(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("full")
-    return build_ok(DEMO, folder / "full.duckdb", "--full-refresh").database
+    # little): batch 2 changes the MRR of months long closed, and so do
+    # batches 4 and 5, whose changes no updated_at announces.
+    for before, after in ((0, 1), (2, 3), (3, 4)):
+        changed = [month for month in mrr[after] if mrr[before].get(month) != mrr[after][month]]
+        assert changed and min(changed) <= dt.date(2026, 6, 1), (before, after)
 
 
 STAMPS = sorted({line_stamp(r) for r in TABLES["invoice_line_items"][1] if line_stamp(r)})
@@ -216,10 +300,27 @@ STAMPS = sorted({line_stamp(r) for r in TABLES["invoice_line_items"][1] if line_
 
 @settings(max_examples=3, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(cuts=st.lists(st.sampled_from(STAMPS[len(STAMPS) // 3:]), min_size=1, max_size=2, unique=True))
-def test_any_split_into_batches_ends_equal_to_a_full_build(cuts, full_demo, tmp_path_factory):
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(STAMPS[len(STAMPS) // 3:]),
+                  st.lists(st.tuples(st.sampled_from(SILENT_EDITS), st.integers(0, 10_000)),
+                           max_size=4)),
+        min_size=1, max_size=2),
+    last_edits=st.lists(st.tuples(st.sampled_from(SILENT_EDITS), st.integers(0, 10_000)),
+                        max_size=4),
+)
+def test_any_split_into_batches_with_silent_edits_ends_equal_to_a_full_build(
+        steps, last_edits, tmp_path_factory):
+    """Random daily cuts of the demo, each with random changes that no
+    updated_at announces (an edit of an earlier batch is undone by the next
+    one, which is a change too), then all of it: the last incremental build
+    equals a full build of the last files."""
     folder = tmp_path_factory.mktemp("split")
     database = folder / "arpu.duckdb"
-    for cut in sorted(cuts) + ["9999-12-31"]:
-        build_ok(write(folder / "data", batch(cut, corrections=False)), database)
-    assert differences(database, full_demo) == []
+    for cut, edits in sorted(steps) + [("9999-12-31", last_edits)]:
+        tables = batch(cut, corrections=False)
+        for kind, pick in edits:
+            silent_edit(tables, kind, pick)
+        build_ok(write(folder / "data", tables), database)
+    full = build_ok(folder / "data", folder / "full.duckdb", "--full-refresh")
+    assert differences(database, full.database) == []

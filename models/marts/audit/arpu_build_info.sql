@@ -2,6 +2,7 @@
 -- users read it to know how fresh the marts are; `arpu build` reads it to
 -- know that a file is one this project published before replacing it.
 {%- set version = var('arpu_version') %}
+{%- set definition = var('arpu_definition') %}
 
 with
 
@@ -23,7 +24,7 @@ line_items as (
 
 ),
 
--- An incremental build judges again only new, changed and recent lines.
+-- An incremental build judges again only the lines that changed.
 lines_checked as (
 
     select
@@ -33,7 +34,34 @@ lines_checked as (
                 when checked_in_invocation = '{{ invocation_id }}' then 1
                 else 0
             end
-        ) as invoice_lines_checked
+        ) as invoice_lines_checked,
+        -- Tax lines set months but are never revenue (metrics.md section
+        -- 1): an input whose other lines are all rejected has no revenue,
+        -- however many months it reports.
+        sum(
+            case when coalesce(charge_type, '') != 'tax' then 1 else 0 end
+        ) as revenue_lines,
+        sum(
+            case
+                when
+                    coalesce(charge_type, '') != 'tax'
+                    and rejection_reasons is null
+                    then 1
+                else 0
+            end
+        ) as revenue_lines_accepted,
+        -- updated_at decides nothing in an incremental build (the rows are
+        -- compared by content), but one in the future is a source whose
+        -- clock, or export, is wrong: counted for the summary.
+        sum(
+            case
+                when
+                    updated_at
+                    > {{ dbt.dateadd('day', 1, run_started_timestamp()) }}
+                    then 1
+                else 0
+            end
+        ) as lines_updated_in_future
     from line_items
 
 ),
@@ -63,10 +91,7 @@ final as (
         month_range.last_month,
         cast(month_range.months_reported as {{ dbt.type_bigint() }})
             as months_reported,
-        cast(
-            '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}'
-            as {{ dbt.type_timestamp() }}
-        ) as built_at,
+        {{ run_started_timestamp() }} as built_at,
         cast('{{ dbt_version }}' as {{ dbt.type_string() }}) as dbt_version,
         cast('{{ invocation_id }}' as {{ dbt.type_string() }})
             as invocation_id,
@@ -81,7 +106,22 @@ final as (
         cast(
             coalesce(lines_checked.invoice_lines_checked, 0)
             as {{ dbt.type_bigint() }}
-        ) as invoice_lines_checked
+        ) as invoice_lines_checked,
+        cast(
+            {{ "'" ~ definition ~ "'" if definition else 'null' }}
+            as {{ dbt.type_string() }}
+        ) as definition_checksum,
+        cast(
+            coalesce(lines_checked.revenue_lines, 0) as {{ dbt.type_bigint() }}
+        ) as revenue_lines,
+        cast(
+            coalesce(lines_checked.revenue_lines_accepted, 0)
+            as {{ dbt.type_bigint() }}
+        ) as revenue_lines_accepted,
+        cast(
+            coalesce(lines_checked.lines_updated_in_future, 0)
+            as {{ dbt.type_bigint() }}
+        ) as lines_updated_in_future
     from as_of
     cross join month_range
     cross join lines_checked

@@ -89,6 +89,10 @@ typed as (
         invoice_date_raw,
         updated_at_raw,
 
+        ---------- what the input's mapping found (Stripe), for the checks
+        ---------- below and the incremental fingerprint
+        source_reasons,
+
         ---------- contract checks on the row alone
         {{ reason_codes([
             ("charge_type not in ('recurring', 'usage', 'one_time', 'tax')",
