@@ -1,13 +1,16 @@
 """`arpu report` on a small base worked out by hand: the headline numbers
 on the page, one inlined copy of plotly.js and nothing fetched, the
-targets file's errors, and every refusal leaving the output file alone.
-The browser test is tests/test_report_browser.py."""
+targets file's errors, every refusal leaving the output file alone, and
+--out replacing only a page of its own. The browser test is
+tests/test_report_browser.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from decimal import ROUND_HALF_UP, Decimal
@@ -277,12 +280,19 @@ def test_good_targets_are_drawn(small, tmp_path):
 # --- refusals: exit 2, a clear message, nothing written -----------------------
 
 
+# A report of an earlier run, cut short: its marker is what lets a run
+# replace it.
+OLD_PAGE = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="generator" content="arpu report 0.1.0">\n'
+            "<title>the last good page</title>\n</head>\n</html>\n")
+
+
 @pytest.fixture
 def old_page(tmp_path) -> Path:
     """A report from an earlier run: a refused run leaves it byte for byte."""
     out = tmp_path / "out" / "report.html"
     out.parent.mkdir()
-    out.write_text("the last good page")
+    out.write_text(OLD_PAGE)
     return out
 
 
@@ -292,7 +302,7 @@ def assert_refused(result, out: Path, *messages: str) -> None:
     for message in messages:
         assert message in result.output
     assert "Traceback" not in result.output
-    assert out.read_text() == "the last good page"
+    assert out.read_text() == OLD_PAGE
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]
 
 
@@ -396,9 +406,160 @@ def test_a_failed_write_leaves_the_old_page_and_no_temporary_file(small, old_pag
     def disk_full(source, destination):
         raise OSError(28, "No space left on device", str(destination))
 
-    monkeypatch.setattr("arpu.report.os.replace", disk_full)
+    monkeypatch.setattr("arpu.report_output.os.replace", disk_full)
     result = run_report("--database", str(small), "--out", str(old_page))
     assert result.exit_code == 1, result.output
     assert f"error: {old_page}: No space left on device.\nNothing was written." in result.output
-    assert old_page.read_text() == "the last good page"
+    assert old_page.read_text() == OLD_PAGE
     assert [p.name for p in old_page.parent.iterdir()] == ["report.html"]
+
+
+def test_a_failure_midway_through_the_page_leaves_the_old_one(small, old_page, monkeypatch):
+    # The page is written to the temporary file; the disk fills before it is
+    # on disk: the temporary file goes, the old page stays.
+    def disk_full(descriptor):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("arpu.report_output.os.fsync", disk_full)
+    result = run_report("--database", str(small), "--out", str(old_page))
+    assert result.exit_code == 1, result.output
+    assert "No space left on device.\nNothing was written." in result.output
+    assert old_page.read_text() == OLD_PAGE
+    assert [p.name for p in old_page.parent.iterdir()] == ["report.html"]
+
+
+# --- --out: a new file, or a page arpu report wrote ---------------------------
+
+MARKER = '<meta name="generator" content="arpu report 0.1.0">'
+# The head of a page of arpu 0.1.0 before the marker (commit 02d7bb8), as
+# it wrote it; the rest of such a page is the style sheet and the charts.
+LEGACY_PAGE = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+               '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+               "<title>ARPU report as of 2025-03-01</title>\n<style>\n"
+               ":root { color-scheme: light; }\nbody { font-family: system-ui; }\n</style>\n")
+FOREIGN_PAGE = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+                "<title>Board deck, Q3</title>\n</head>\n<body>arpu report</body>\n</html>\n")
+
+
+def test_the_page_carries_its_marker_at_the_top(page):
+    assert MARKER in page[:1024]
+
+
+def test_a_page_of_its_own_is_replaced_keeping_its_mode(small, old_page):
+    old_page.chmod(0o600)
+    old_umask = os.umask(0o022)
+    try:
+        result = run_report("--database", str(small), "--out", str(old_page))
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.output
+    new = old_page.read_text(encoding="utf-8")
+    assert MARKER in new and "<title>ARPU report as of 2025-04-01</title>" in new
+    assert stat.S_IMODE(old_page.stat().st_mode) == 0o600
+    assert [p.name for p in old_page.parent.iterdir()] == ["report.html"]
+    # and the page just written may be replaced in turn
+    assert run_report("--database", str(small), "--out", str(old_page)).exit_code == 0
+    assert old_page.read_text(encoding="utf-8") == new
+
+
+def test_a_page_of_arpu_before_the_marker_is_replaced(small, tmp_path):
+    out = tmp_path / "report.html"
+    out.write_text(LEGACY_PAGE)
+    result = run_report("--database", str(small), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert MARKER in out.read_text(encoding="utf-8")
+
+
+def _state(path: Path):
+    """What a refused run must leave exactly as it was."""
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        return ("link", os.readlink(path), path.resolve().read_bytes())
+    if stat.S_ISREG(status.st_mode):
+        return ("file", status.st_ino, status.st_mode, path.read_bytes())
+    return ("other", status.st_ino, status.st_mode, status.st_rdev)
+
+
+def _lock_file(small, folder):
+    # The real one: `arpu build` left it next to the database (empty).
+    lock = small.with_name(small.name + ".lock")
+    assert lock.is_file() and lock.stat().st_size == 0
+    return lock
+
+
+def _another_database(small, folder):
+    copy = folder / "metrics.duckdb"
+    copy.write_bytes(small.read_bytes())
+    return copy
+
+
+def _foreign_page(small, folder):
+    path = folder / "index.html"
+    path.write_text(FOREIGN_PAGE)
+    return path
+
+
+def _empty_file(small, folder):
+    path = folder / "report.html"
+    path.touch()
+    return path
+
+
+def _link_to_a_report(small, folder):
+    # Even to a page of ours: the rename would replace the link, not the page.
+    (folder / "real.html").write_text(OLD_PAGE)
+    link = folder / "report.html"
+    link.symlink_to(folder / "real.html")
+    return link
+
+
+def _fifo(small, folder):
+    path = folder / "report.html"
+    os.mkfifo(path)
+    return path
+
+
+def _device(small, folder):
+    # /dev/null's numbers, made here: on a checkout that replaced it, the
+    # test must not take the machine's /dev/null with it.
+    if os.geteuid() != 0:
+        pytest.skip("only root can make a device node")
+    path = folder / "null"
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    return path
+
+
+def _folder(small, folder):
+    path = folder / "report.html"
+    path.mkdir()
+    return path
+
+
+REFUSED_OUT = {
+    "lock file": (_lock_file, "is an empty file"),
+    "another duckdb file": (_another_database, "is not a page arpu report wrote"),
+    "foreign html": (_foreign_page, "is not a page arpu report wrote"),
+    "empty file": (_empty_file, "is an empty file"),
+    "symlink": (_link_to_a_report, "is a symbolic link"),
+    "fifo": (_fifo, "is not a regular file"),
+    "device": (_device, "is not a regular file"),
+    "folder": (_folder, "is a folder"),
+}
+
+
+@pytest.mark.parametrize("kind", REFUSED_OUT)
+def test_out_refuses_what_it_did_not_write(kind, small, tmp_path):
+    make, reason = REFUSED_OUT[kind]
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = make(small, folder)
+    before, names = _state(out), sorted(p.name for p in out.parent.iterdir())
+    result = run_report("--database", str(small), "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0] == (
+        f"error: --out {out} exists and {reason}; refusing to replace it. "
+        "Choose another --out, or remove the file.")
+    assert "Traceback" not in result.output
+    assert _state(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == names  # no temporary file
+

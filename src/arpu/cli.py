@@ -527,10 +527,12 @@ def _build_and_publish(
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
+    metavar="FILE",
     default=Path("arpu-report.html"),
     show_default=True,
-    help="HTML file to write; replaced whole, never left half-written.",
+    help="HTML file to write: a new file, or a page arpu report wrote before, replaced "
+    "whole and never left half-written. Anything else there is refused and left alone.",
 )
 @click.option(
     "--targets",
@@ -550,7 +552,8 @@ def report(database: Path, out: Path, targets: Path | None, mix_segment_type: st
 
     Exit codes: 0 written (its path is printed); 1 the page could not be
     written; 2 usage or input error (no database or marts, no paying
-    month, a bad targets file). On an error nothing is written.
+    month, a bad targets file, --out names a file that is not a page of
+    arpu report). On an error nothing is written.
     """
     # Imported here: the report (and plotly, which it loads) is for `arpu report` only.
     from arpu.report import ReportError, make_report

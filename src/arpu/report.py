@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import duckdb
 
+from arpu.report_output import NotAReport, check_replaceable, write_atomically
 from arpu.runner import project_dir, project_var
 
 # The seven segment types of mart_arpu_by_segment and mart_arpa_mix
@@ -365,24 +364,6 @@ def min_segment_accounts() -> int:
 # --- writing the page -------------------------------------------------------
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file next to `path`, then rename it over `path`: a reader
-    sees the old page or the new one, never half of one."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    # os.open with 0o666 leaves the permissions to the umask, as a plain
-    # open() would (a NamedTemporaryFile would be 0600).
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def make_report(
     database: Path,
     out: Path,
@@ -398,11 +379,17 @@ def make_report(
     from arpu.report_page import render
 
     check_segment_type(mix_segment_type)
-    database, out = database.resolve(), out.resolve()
+    # The folder resolved, not `out`: a symbolic link at --out is refused,
+    # not followed to whatever it names.
+    database, out = database.resolve(), out.parent.resolve() / out.name
     if out == database:
         raise ReportError(f"--out {out} is the database itself.")
     if not out.parent.is_dir():
         raise ReportError(f"Folder {out.parent} does not exist.")
+    try:
+        check_replaceable(out)
+    except NotAReport as error:
+        raise ReportError(str(error)) from None
     targets = read_targets(targets_path) if targets_path is not None else []
     marts = read_marts(database, mix_segment_type, min_segment_accounts())
     marts.targets = targets

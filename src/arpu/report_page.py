@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from arpu.report import SEGMENT_TYPES, Marts, Target
+from arpu.report_output import GENERATOR
 from arpu.summary import _money, _percent
 
 # System fonts only: a web font would be a download.
@@ -723,6 +724,8 @@ def render(marts: Marts) -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
+        # The marker by which the next run knows it may replace this file.
+        f'<meta name="generator" content="{escape(GENERATOR)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title>",
         f"<style>{CSS}</style>",
