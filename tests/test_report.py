@@ -1,8 +1,8 @@
 """`arpu report` on a small base worked out by hand: the headline numbers
 on the page, one inlined copy of plotly.js and nothing fetched, the
-targets file's errors, every refusal leaving the output file alone, and
---out replacing only a page of its own. The browser test is
-tests/test_report_browser.py."""
+targets file's errors, every refusal leaving the output file alone, --out
+replacing only a page of its own, and the last 120 months of a database
+built as of 9999-12-31. The browser test is tests/test_report_browser.py."""
 
 from __future__ import annotations
 
@@ -85,34 +85,39 @@ def percent(ratio: Decimal) -> str:
     return f"{float(ratio) * 100:+.1f}%"
 
 
-def build_all(folder: Path, datasets: dict[str, dict]) -> dict[str, Path]:
-    """Build each dataset with `arpu build` into its own file, all at once
-    (a build is mostly waiting on dbt)."""
+def build_all(folder: Path, datasets: dict[str, dict],
+              options: dict[str, list[str]] | None = None) -> dict[str, Path]:
+    """Build each dataset with `arpu build` (and its options) into its own
+    file, all at once (a build is mostly waiting on dbt)."""
     running = {}
     for name, tables in datasets.items():
         data = write_tables(folder / name, tables)
         database = folder / f"{name}.duckdb"
         running[name] = (database, subprocess.Popen(
-            build_command(data, database), cwd=ROOT, env=build_env(),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            build_command(data, database, *(options or {}).get(name, [])), cwd=ROOT,
+            env=build_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     for name, (database, process) in running.items():
         stdout, stderr = process.communicate()
         assert process.returncode == 0, f"{name}: build failed\n{stdout}\n{stderr}"
     return {name: database for name, (database, _) in running.items()}
 
 
+SMALL = {"accounts": ACCOUNTS, "plans": PLANS, "invoice_line_items": LINES, "users": USERS}
+
+
 @pytest.fixture(scope="module")
 def databases(tmp_path_factory) -> dict[str, Path]:
     return build_all(tmp_path_factory.mktemp("report"), {
-        "small": {"accounts": ACCOUNTS, "plans": PLANS, "invoice_line_items": LINES,
-                  "users": USERS},
+        "small": SMALL,
+        # The small base as of 9999-12-31: months 2025-01 to 9999-12.
+        "far": SMALL,
         # Lines that count, so months are reported, but none recurring: nobody pays.
         "unpaid": {"accounts": [{"account_id": "a", "created_at": "2025-01-01"}],
                    "invoice_line_items": [
                        {"line_item_id": "setup", "invoice_id": "i1", "account_id": "a",
                         "charge_type": "one_time", "amount": "500", "currency": "USD",
                         "invoice_date": "2025-01-05", "invoice_status": "paid"}]},
-    })
+    }, options={"far": ["--as-of", "9999-12-31"]})
 
 
 @pytest.fixture(scope="module")
@@ -563,3 +568,109 @@ def test_out_refuses_what_it_did_not_write(kind, small, tmp_path):
     assert _state(out) == before
     assert sorted(p.name for p in out.parent.iterdir()) == names  # no temporary file
 
+
+# --- a database of 95,700 months: the last 120 shown, and a warning -------------
+
+# 2025-01 to 9999-12: (9999 - 2025 + 1) years of 12 months. The last 120 run
+# from 9990-01; the last 200 from 9999-12 less 199 months (16 years and 7
+# months), 9983-05.
+FAR_MONTHS = (9999 - 2025 + 1) * 12
+FAR_WARNING = (
+    f"The database has {FAR_MONTHS:,} months (2025-01 to 9999-12), more than 120 (ten years): "
+    "this page shows the last {shown}. Check the build's --as-of and the earliest dates in "
+    "the input."
+)
+
+
+def months_on(page: str, chart_id: str) -> list[str]:
+    data, _ = figure(page, chart_id)
+    return data[0]["x"]
+
+
+def month_list(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
+    return [f"{year:04d}-{month:02d}-01" for year, month in span(first, last)]
+
+
+def run_report_process(*arguments: str) -> subprocess.CompletedProcess:
+    """The real command line, timed by the caller: stdout and stderr apart."""
+    return subprocess.run([sys.executable, "-m", "arpu.cli", "report", *arguments],
+                          capture_output=True, text=True, env=build_env(), cwd=ROOT)
+
+
+def test_a_database_of_95700_months_shows_the_last_120_and_warns(databases, tmp_path):
+    far, out = databases["far"], tmp_path / "far.html"
+    assert FAR_MONTHS == 95_700
+    started = dt.datetime.now()
+    done = run_report_process("--database", str(far), "--out", str(out))
+    seconds = (dt.datetime.now() - started).total_seconds()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{out}\n"
+    warning = FAR_WARNING.format(shown="120, 9990-01 to 9999-12; arpu report --months N shows more")
+    assert done.stderr == f"warning: {warning}\n"
+    page = out.read_text(encoding="utf-8")
+    assert f'<p class="note" id="months-shown">{warning.replace(chr(39), "&#x27;")}</p>' in page
+    shown = month_list((9990, 1), (9999, 12))
+    assert len(shown) == 120
+    for chart_id in ("chart-arpa-arpu", "chart-mrr-bridge", "chart-arpa-mix"):
+        assert months_on(page, chart_id) == shown, chart_id
+    # The as-of month is still the headline's, and a month's last day is no
+    # partial month; every cohort starts in 2025, before the months shown.
+    assert "Headline: December 9999" in page and "partial month" not in page
+    assert "No cohort starts in the months shown (from 9990-01)" in page
+    # On main this page was 166 MB and took 2 minutes: now plotly.js and
+    # 120 months of small tables, in seconds.
+    assert len(page) < len(get_plotlyjs()) + 1_000_000
+    assert seconds < 30
+
+
+def test_months_asks_for_more_and_still_warns(databases, tmp_path):
+    out = tmp_path / "far.html"
+    done = run_report_process("--database", str(databases["far"]), "--out", str(out),
+                              "--months", "200")
+    assert done.returncode == 0, done.stderr
+    warning = FAR_WARNING.format(shown="200, 9983-05 to 9999-12, as --months asked")
+    assert done.stderr == f"warning: {warning}\n"
+    page = out.read_text(encoding="utf-8")
+    shown = months_on(page, "chart-arpa-arpu")
+    assert shown == month_list((9983, 5), (9999, 12)) and len(shown) == 200
+
+
+def test_months_fewer_than_the_database_keeps_the_as_of_month_right(small, page, tmp_path):
+    # April is partial (as of April 1); with two months shown the headline
+    # still compares April with March, as on the page of every month.
+    out = tmp_path / "r.html"
+    done = run_report_process("--database", str(small), "--out", str(out), "--months", "2")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # four months: the user's choice, not worth a warning
+    cut = out.read_text(encoding="utf-8")
+    for key in ("mrr", "arr", "arpa", "arpu", "accounts"):
+        assert card(cut, key) == card(page, key), key
+    assert card(cut, "mrr")[1] == f"{signed_money(MRR_APRIL - MRR_MARCH)} vs March 2025"
+    assert "April 2025 is a partial month: the as-of date is 2025-04-01" in cut
+    assert ('<p class="note" id="months-shown">The database has 4 months (2025-01 to 2025-04): '
+            "this page shows the last 2, 2025-03 to 2025-04, as --months asked.</p>") in cut
+    assert months_on(cut, "chart-arpa-arpu") == ["2025-03-01", "2025-04-01"]
+    # Only C's and D's cohort (first paid in April) starts in the months shown.
+    data, _ = figure(cut, "chart-cohort-retention")
+    assert data[0]["y"] == ["2025-04"]
+    assert "Only the cohorts that start in the months shown, from 2025-03." in cut
+    # A database of at most 120 months, shown whole, has no note.
+    assert 'id="months-shown"' not in page
+    assert run_report("--database", str(small), "--out", str(out), "--months", "500").exit_code == 0
+    assert 'id="months-shown"' not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value", ["1", "0", "-5", "1.5", "ten", "", "1000001", "²", "1e3"])
+def test_bad_months(value, small, old_page):
+    assert_refused(run_report("--database", str(small), "--out", str(old_page),
+                              "--months", value), old_page,
+                   f"error: --months {value!r} is not a whole number from 2 to 1,000,000")
+
+
+def test_help_documents_months():
+    result = run_report("--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())  # help wraps its lines
+    assert "--months N Show the last N months (at least 2). Default: the last 120 (ten years)" \
+        in text
+    assert "a page arpu report wrote before" in text
