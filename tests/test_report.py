@@ -1,13 +1,16 @@
 """`arpu report` on a small base worked out by hand: the headline numbers
 on the page, one inlined copy of plotly.js and nothing fetched, the
-targets file's errors, and every refusal leaving the output file alone.
-The browser test is tests/test_report_browser.py."""
+targets file's errors, every refusal leaving the output file alone, --out
+replacing only a page of its own, and the last 120 months of a database
+built as of 9999-12-31. The browser test is tests/test_report_browser.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from decimal import ROUND_HALF_UP, Decimal
@@ -82,34 +85,39 @@ def percent(ratio: Decimal) -> str:
     return f"{float(ratio) * 100:+.1f}%"
 
 
-def build_all(folder: Path, datasets: dict[str, dict]) -> dict[str, Path]:
-    """Build each dataset with `arpu build` into its own file, all at once
-    (a build is mostly waiting on dbt)."""
+def build_all(folder: Path, datasets: dict[str, dict],
+              options: dict[str, list[str]] | None = None) -> dict[str, Path]:
+    """Build each dataset with `arpu build` (and its options) into its own
+    file, all at once (a build is mostly waiting on dbt)."""
     running = {}
     for name, tables in datasets.items():
         data = write_tables(folder / name, tables)
         database = folder / f"{name}.duckdb"
         running[name] = (database, subprocess.Popen(
-            build_command(data, database), cwd=ROOT, env=build_env(),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            build_command(data, database, *(options or {}).get(name, [])), cwd=ROOT,
+            env=build_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     for name, (database, process) in running.items():
         stdout, stderr = process.communicate()
         assert process.returncode == 0, f"{name}: build failed\n{stdout}\n{stderr}"
     return {name: database for name, (database, _) in running.items()}
 
 
+SMALL = {"accounts": ACCOUNTS, "plans": PLANS, "invoice_line_items": LINES, "users": USERS}
+
+
 @pytest.fixture(scope="module")
 def databases(tmp_path_factory) -> dict[str, Path]:
     return build_all(tmp_path_factory.mktemp("report"), {
-        "small": {"accounts": ACCOUNTS, "plans": PLANS, "invoice_line_items": LINES,
-                  "users": USERS},
+        "small": SMALL,
+        # The small base as of 9999-12-31: months 2025-01 to 9999-12.
+        "far": SMALL,
         # Lines that count, so months are reported, but none recurring: nobody pays.
         "unpaid": {"accounts": [{"account_id": "a", "created_at": "2025-01-01"}],
                    "invoice_line_items": [
                        {"line_item_id": "setup", "invoice_id": "i1", "account_id": "a",
                         "charge_type": "one_time", "amount": "500", "currency": "USD",
                         "invoice_date": "2025-01-05", "invoice_status": "paid"}]},
-    })
+    }, options={"far": ["--as-of", "9999-12-31"]})
 
 
 @pytest.fixture(scope="module")
@@ -277,12 +285,19 @@ def test_good_targets_are_drawn(small, tmp_path):
 # --- refusals: exit 2, a clear message, nothing written -----------------------
 
 
+# A report of an earlier run, cut short: its marker is what lets a run
+# replace it.
+OLD_PAGE = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="generator" content="arpu report 0.1.0">\n'
+            "<title>the last good page</title>\n</head>\n</html>\n")
+
+
 @pytest.fixture
 def old_page(tmp_path) -> Path:
     """A report from an earlier run: a refused run leaves it byte for byte."""
     out = tmp_path / "out" / "report.html"
     out.parent.mkdir()
-    out.write_text("the last good page")
+    out.write_text(OLD_PAGE)
     return out
 
 
@@ -292,7 +307,7 @@ def assert_refused(result, out: Path, *messages: str) -> None:
     for message in messages:
         assert message in result.output
     assert "Traceback" not in result.output
-    assert out.read_text() == "the last good page"
+    assert out.read_text() == OLD_PAGE
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]
 
 
@@ -396,9 +411,266 @@ def test_a_failed_write_leaves_the_old_page_and_no_temporary_file(small, old_pag
     def disk_full(source, destination):
         raise OSError(28, "No space left on device", str(destination))
 
-    monkeypatch.setattr("arpu.report.os.replace", disk_full)
+    monkeypatch.setattr("arpu.report_output.os.replace", disk_full)
     result = run_report("--database", str(small), "--out", str(old_page))
     assert result.exit_code == 1, result.output
     assert f"error: {old_page}: No space left on device.\nNothing was written." in result.output
-    assert old_page.read_text() == "the last good page"
+    assert old_page.read_text() == OLD_PAGE
     assert [p.name for p in old_page.parent.iterdir()] == ["report.html"]
+
+
+def test_a_failure_midway_through_the_page_leaves_the_old_one(small, old_page, monkeypatch):
+    # The page is written to the temporary file; the disk fills before it is
+    # on disk: the temporary file goes, the old page stays.
+    def disk_full(descriptor):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("arpu.report_output.os.fsync", disk_full)
+    result = run_report("--database", str(small), "--out", str(old_page))
+    assert result.exit_code == 1, result.output
+    assert "No space left on device.\nNothing was written." in result.output
+    assert old_page.read_text() == OLD_PAGE
+    assert [p.name for p in old_page.parent.iterdir()] == ["report.html"]
+
+
+# --- --out: a new file, or a page arpu report wrote ---------------------------
+
+MARKER = '<meta name="generator" content="arpu report 0.1.0">'
+# The head of a page of arpu 0.1.0 before the marker (commit 02d7bb8), as
+# it wrote it; the rest of such a page is the style sheet and the charts.
+LEGACY_PAGE = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+               '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+               "<title>ARPU report as of 2025-03-01</title>\n<style>\n"
+               ":root { color-scheme: light; }\nbody { font-family: system-ui; }\n</style>\n")
+FOREIGN_PAGE = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+                "<title>Board deck, Q3</title>\n</head>\n<body>arpu report</body>\n</html>\n")
+
+
+def test_the_page_carries_its_marker_at_the_top(page):
+    assert MARKER in page[:1024]
+
+
+def test_a_page_of_its_own_is_replaced_keeping_its_mode(small, old_page):
+    old_page.chmod(0o600)
+    old_umask = os.umask(0o022)
+    try:
+        result = run_report("--database", str(small), "--out", str(old_page))
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.output
+    new = old_page.read_text(encoding="utf-8")
+    assert MARKER in new and "<title>ARPU report as of 2025-04-01</title>" in new
+    assert stat.S_IMODE(old_page.stat().st_mode) == 0o600
+    assert [p.name for p in old_page.parent.iterdir()] == ["report.html"]
+    # and the page just written may be replaced in turn
+    assert run_report("--database", str(small), "--out", str(old_page)).exit_code == 0
+    assert old_page.read_text(encoding="utf-8") == new
+
+
+def test_a_page_of_arpu_before_the_marker_is_replaced(small, tmp_path):
+    out = tmp_path / "report.html"
+    out.write_text(LEGACY_PAGE)
+    result = run_report("--database", str(small), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert MARKER in out.read_text(encoding="utf-8")
+
+
+def _state(path: Path):
+    """What a refused run must leave exactly as it was."""
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        return ("link", os.readlink(path), path.resolve().read_bytes())
+    if stat.S_ISREG(status.st_mode):
+        return ("file", status.st_ino, status.st_mode, path.read_bytes())
+    return ("other", status.st_ino, status.st_mode, status.st_rdev)
+
+
+def _lock_file(small, folder):
+    # The real one: `arpu build` left it next to the database (empty).
+    lock = small.with_name(small.name + ".lock")
+    assert lock.is_file() and lock.stat().st_size == 0
+    return lock
+
+
+def _another_database(small, folder):
+    copy = folder / "metrics.duckdb"
+    copy.write_bytes(small.read_bytes())
+    return copy
+
+
+def _foreign_page(small, folder):
+    path = folder / "index.html"
+    path.write_text(FOREIGN_PAGE)
+    return path
+
+
+def _empty_file(small, folder):
+    path = folder / "report.html"
+    path.touch()
+    return path
+
+
+def _link_to_a_report(small, folder):
+    # Even to a page of ours: the rename would replace the link, not the page.
+    (folder / "real.html").write_text(OLD_PAGE)
+    link = folder / "report.html"
+    link.symlink_to(folder / "real.html")
+    return link
+
+
+def _fifo(small, folder):
+    path = folder / "report.html"
+    os.mkfifo(path)
+    return path
+
+
+def _device(small, folder):
+    # /dev/null's numbers, made here: on a checkout that replaced it, the
+    # test must not take the machine's /dev/null with it.
+    if os.geteuid() != 0:
+        pytest.skip("only root can make a device node")
+    path = folder / "null"
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    return path
+
+
+def _folder(small, folder):
+    path = folder / "report.html"
+    path.mkdir()
+    return path
+
+
+REFUSED_OUT = {
+    "lock file": (_lock_file, "is an empty file"),
+    "another duckdb file": (_another_database, "is not a page arpu report wrote"),
+    "foreign html": (_foreign_page, "is not a page arpu report wrote"),
+    "empty file": (_empty_file, "is an empty file"),
+    "symlink": (_link_to_a_report, "is a symbolic link"),
+    "fifo": (_fifo, "is not a regular file"),
+    "device": (_device, "is not a regular file"),
+    "folder": (_folder, "is a folder"),
+}
+
+
+@pytest.mark.parametrize("kind", REFUSED_OUT)
+def test_out_refuses_what_it_did_not_write(kind, small, tmp_path):
+    make, reason = REFUSED_OUT[kind]
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = make(small, folder)
+    before, names = _state(out), sorted(p.name for p in out.parent.iterdir())
+    result = run_report("--database", str(small), "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0] == (
+        f"error: --out {out} exists and {reason}; refusing to replace it. "
+        "Choose another --out, or remove the file.")
+    assert "Traceback" not in result.output
+    assert _state(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == names  # no temporary file
+
+
+# --- a database of 95,700 months: the last 120 shown, and a warning -------------
+
+# 2025-01 to 9999-12: (9999 - 2025 + 1) years of 12 months. The last 120 run
+# from 9990-01; the last 200 from 9999-12 less 199 months (16 years and 7
+# months), 9983-05.
+FAR_MONTHS = (9999 - 2025 + 1) * 12
+FAR_WARNING = (
+    f"The database has {FAR_MONTHS:,} months (2025-01 to 9999-12), more than 120 (ten years): "
+    "this page shows the last {shown}. Check the build's --as-of and the earliest dates in "
+    "the input."
+)
+
+
+def months_on(page: str, chart_id: str) -> list[str]:
+    data, _ = figure(page, chart_id)
+    return data[0]["x"]
+
+
+def month_list(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
+    return [f"{year:04d}-{month:02d}-01" for year, month in span(first, last)]
+
+
+def run_report_process(*arguments: str) -> subprocess.CompletedProcess:
+    """The real command line, timed by the caller: stdout and stderr apart."""
+    return subprocess.run([sys.executable, "-m", "arpu.cli", "report", *arguments],
+                          capture_output=True, text=True, env=build_env(), cwd=ROOT)
+
+
+def test_a_database_of_95700_months_shows_the_last_120_and_warns(databases, tmp_path):
+    far, out = databases["far"], tmp_path / "far.html"
+    assert FAR_MONTHS == 95_700
+    started = dt.datetime.now()
+    done = run_report_process("--database", str(far), "--out", str(out))
+    seconds = (dt.datetime.now() - started).total_seconds()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{out}\n"
+    warning = FAR_WARNING.format(shown="120, 9990-01 to 9999-12; arpu report --months N shows more")
+    assert done.stderr == f"warning: {warning}\n"
+    page = out.read_text(encoding="utf-8")
+    assert f'<p class="note" id="months-shown">{warning.replace(chr(39), "&#x27;")}</p>' in page
+    shown = month_list((9990, 1), (9999, 12))
+    assert len(shown) == 120
+    for chart_id in ("chart-arpa-arpu", "chart-mrr-bridge", "chart-arpa-mix"):
+        assert months_on(page, chart_id) == shown, chart_id
+    # The as-of month is still the headline's, and a month's last day is no
+    # partial month; every cohort starts in 2025, before the months shown.
+    assert "Headline: December 9999" in page and "partial month" not in page
+    assert "No cohort starts in the months shown (from 9990-01)" in page
+    # On main this page was 166 MB and took 2 minutes: now plotly.js and
+    # 120 months of small tables, in seconds.
+    assert len(page) < len(get_plotlyjs()) + 1_000_000
+    assert seconds < 30
+
+
+def test_months_asks_for_more_and_still_warns(databases, tmp_path):
+    out = tmp_path / "far.html"
+    done = run_report_process("--database", str(databases["far"]), "--out", str(out),
+                              "--months", "200")
+    assert done.returncode == 0, done.stderr
+    warning = FAR_WARNING.format(shown="200, 9983-05 to 9999-12, as --months asked")
+    assert done.stderr == f"warning: {warning}\n"
+    page = out.read_text(encoding="utf-8")
+    shown = months_on(page, "chart-arpa-arpu")
+    assert shown == month_list((9983, 5), (9999, 12)) and len(shown) == 200
+
+
+def test_months_fewer_than_the_database_keeps_the_as_of_month_right(small, page, tmp_path):
+    # April is partial (as of April 1); with two months shown the headline
+    # still compares April with March, as on the page of every month.
+    out = tmp_path / "r.html"
+    done = run_report_process("--database", str(small), "--out", str(out), "--months", "2")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # four months: the user's choice, not worth a warning
+    cut = out.read_text(encoding="utf-8")
+    for key in ("mrr", "arr", "arpa", "arpu", "accounts"):
+        assert card(cut, key) == card(page, key), key
+    assert card(cut, "mrr")[1] == f"{signed_money(MRR_APRIL - MRR_MARCH)} vs March 2025"
+    assert "April 2025 is a partial month: the as-of date is 2025-04-01" in cut
+    assert ('<p class="note" id="months-shown">The database has 4 months (2025-01 to 2025-04): '
+            "this page shows the last 2, 2025-03 to 2025-04, as --months asked.</p>") in cut
+    assert months_on(cut, "chart-arpa-arpu") == ["2025-03-01", "2025-04-01"]
+    # Only C's and D's cohort (first paid in April) starts in the months shown.
+    data, _ = figure(cut, "chart-cohort-retention")
+    assert data[0]["y"] == ["2025-04"]
+    assert "Only the cohorts that start in the months shown, from 2025-03." in cut
+    # A database of at most 120 months, shown whole, has no note.
+    assert 'id="months-shown"' not in page
+    assert run_report("--database", str(small), "--out", str(out), "--months", "500").exit_code == 0
+    assert 'id="months-shown"' not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value", ["1", "0", "-5", "1.5", "ten", "", "1000001", "²", "1e3"])
+def test_bad_months(value, small, old_page):
+    assert_refused(run_report("--database", str(small), "--out", str(old_page),
+                              "--months", value), old_page,
+                   f"error: --months {value!r} is not a whole number from 2 to 1,000,000")
+
+
+def test_help_documents_months():
+    result = run_report("--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())  # help wraps its lines
+    assert "--months N Show the last N months (at least 2). Default: the last 120 (ten years)" \
+        in text
+    assert "a page arpu report wrote before" in text

@@ -556,10 +556,12 @@ def _build_and_publish(
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
+    metavar="FILE",
     default=Path("arpu-report.html"),
     show_default=True,
-    help="HTML file to write; replaced whole, never left half-written.",
+    help="HTML file to write: a new file, or a page arpu report wrote before, replaced "
+    "whole and never left half-written. Anything else there is refused and left alone.",
 )
 @click.option(
     "--targets",
@@ -574,22 +576,33 @@ def _build_and_publish(
     help="Segment type of the rate-or-mix panel, one of mart_arpu_by_segment's "
     "(docs/metrics.md section 8).",
 )
-def report(database: Path, out: Path, targets: Path | None, mix_segment_type: str) -> None:
+@click.option(
+    "--months",
+    metavar="N",
+    help="Show the last N months (at least 2). Default: the last 120 (ten years); a "
+    "database spanning more gets a warning, on stderr and on the page.",
+)
+def report(database: Path, out: Path, targets: Path | None, mix_segment_type: str,
+           months: str | None) -> None:
     """Write one HTML page of charts of the marts; it works offline.
 
     Exit codes: 0 written (its path is printed); 1 the page could not be
     written; 2 usage or input error (no database or marts, no paying
-    month, a bad targets file). On an error nothing is written.
+    month, a bad targets file, --out names a file that is not a page of
+    arpu report). On an error nothing is written.
     """
     # Imported here: the report (and plotly, which it loads) is for `arpu report` only.
-    from arpu.report import ReportError, make_report
+    from arpu.report import ReportError, make_report, parse_months
 
     try:
-        written = make_report(database, out, targets, mix_segment_type)
+        written, warning = make_report(database, out, targets, mix_segment_type,
+                                       parse_months(months))
     except ReportError as error:
         _fail(f"{error}\nNothing was written.", EXIT_INPUT)
     except OSError as error:
         _fail(f"{_os_error_text(error, out)}\nNothing was written.", EXIT_FAILED)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(str(written))
 
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import duckdb
 
+from arpu.report_output import NotAReport, check_replaceable, write_atomically
 from arpu.runner import project_dir, project_var
 
 # The seven segment types of mart_arpu_by_segment and mart_arpa_mix
@@ -49,6 +48,17 @@ NEEDED_TABLES = (
     "mart_arpa_mix",
     "mart_arpu_alerts",
 )
+
+# Ten years. A database spanning more is most likely built with a wrong
+# --as-of (9999-12-31: some 95,000 months, a 166 MB page of the demo): the
+# page shows the last MONTHS_SHOWN unless --months says otherwise, and says so.
+MONTHS_SHOWN = 120
+# The headline compares the as-of month with the month before.
+MIN_MONTHS = 2
+# Far above any real range (years 1 to 9999 are 119,988 months); a bound
+# keeps the SQL parameter a bigint.
+MAX_MONTHS = 1_000_000
+MONTHS_NUMBER = re.compile(r"[0-9]{1,7}")
 
 TARGETS_HEADER = ("month", "metric", "target")
 TARGET_METRICS = ("arpa", "arpu")
@@ -85,6 +95,11 @@ class Marts:
     mix_segment_type: str
     alerts: list[dict]
     min_segment_accounts: int
+    # Months in mart_arpu_monthly, its first month, and whether --months
+    # was given: `monthly` holds only the months shown, the last ones.
+    months_in_database: int
+    first_month_in_database: dt.date
+    months_asked: int | None = None
     targets: list[Target] = field(default_factory=list)
 
     @property
@@ -94,6 +109,28 @@ class Marts:
     @property
     def previous_month(self) -> dict | None:
         return self.monthly[-2] if len(self.monthly) > 1 else None
+
+    @property
+    def months_note(self) -> str | None:
+        """Why the page shows fewer months than the database has, or warns
+        about how many it has; None for a page of every month of a
+        database of at most MONTHS_SHOWN months."""
+        total, shown = self.months_in_database, len(self.monthly)
+        if total <= MONTHS_SHOWN and shown == total:
+            return None
+        first, last = self.monthly[0]["month"], self.as_of_month["month"]
+        spans = (f"The database has {total:,} months ({self.first_month_in_database:%Y-%m} "
+                 f"to {last:%Y-%m})")
+        if shown == total:
+            shows = "this page shows all of them, as --months asked"
+        else:
+            shows = f"this page shows the last {shown:,}, {first:%Y-%m} to {last:%Y-%m}"
+            shows += (", as --months asked" if self.months_asked is not None
+                      else "; arpu report --months N shows more")
+        if total <= MONTHS_SHOWN:
+            return f"{spans}: {shows}."
+        return (f"{spans}, more than {MONTHS_SHOWN} (ten years): {shows}. "
+                "Check the build's --as-of and the earliest dates in the input.")
 
 
 # --- the targets file -------------------------------------------------------
@@ -180,6 +217,22 @@ def _target_month(text: str) -> dt.date | None:
 # --- reading the marts ------------------------------------------------------
 
 
+def parse_months(text: str | None) -> int | None:
+    """--months: a whole number of months, at least MIN_MONTHS; None when
+    not given (the page shows the last MONTHS_SHOWN)."""
+    if text is None:
+        return None
+    value = text.strip()
+    # ASCII digits only: str.isdigit() passes '²', which int() refuses.
+    if not MONTHS_NUMBER.fullmatch(value) or not MIN_MONTHS <= int(value) <= MAX_MONTHS:
+        raise ReportError(
+            f"--months {text!r} is not a whole number from {MIN_MONTHS} to {MAX_MONTHS:,}: "
+            "the number of months to show, the last ones (the headline compares the as-of "
+            "month with the month before)."
+        )
+    return int(value)
+
+
 def check_segment_type(segment_type: str) -> None:
     if segment_type not in SEGMENT_TYPES:
         raise ReportError(
@@ -192,6 +245,7 @@ def read_marts(
     database: Path,
     mix_segment_type: str = DEFAULT_MIX_SEGMENT_TYPE,
     min_segment_accounts: int = DEFAULT_MIN_SEGMENT_ACCOUNTS,
+    months: int | None = None,
 ) -> Marts:
     """Everything the page shows, read only; a ReportError when the file is
     not a published arpu database with a month to report."""
@@ -209,7 +263,7 @@ def read_marts(
         ) from None
     try:
         _check_tables(connection, database)
-        return _read(connection, database, mix_segment_type, min_segment_accounts)
+        return _read(connection, database, mix_segment_type, min_segment_accounts, months)
     except duckdb.Error as error:
         # A column missing from a table: a database of another arpu version.
         raise ReportError(
@@ -246,13 +300,50 @@ def _rows(connection, sql: str, parameters: list | None = None) -> list[dict]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def _read(connection, database: Path, mix_segment_type: str, min_segment_accounts: int) -> Marts:
+def _months(connection, months: int) -> tuple[int, int, dt.date | None, dt.date | None]:
+    """Months in mart_arpu_monthly, how many of them have a paying account,
+    its first month, and the first of the last `months` months: every
+    later query reads from that month on, so that a database of 95,700
+    months is read as fast as one of `months`."""
+    return connection.execute(
+        """
+        with shown as (
+
+            select month from main.mart_arpu_monthly
+            order by month desc
+            limit ?
+
+        )
+
+        select
+            (select count(*) from main.mart_arpu_monthly),
+            (select count(*) from main.mart_arpu_monthly where paying_accounts > 0),
+            (select min(month) from main.mart_arpu_monthly),
+            (select min(month) from shown)
+        """,
+        [months],
+    ).fetchone()
+
+
+def _read(connection, database: Path, mix_segment_type: str, min_segment_accounts: int,
+          months: int | None) -> Marts:
     build = _rows(
         connection,
         "select project_version, reporting_currency, as_of_date, first_month, last_month, "
         "months_reported, built_at, dbt_version, billing_data_dir, invoice_lines "
         "from main.arpu_build_info",
     )
+    total, paying, first_month, first_shown = _months(
+        connection, MONTHS_SHOWN if months is None else months)
+    if not build or not paying:
+        as_of = build[0]["as_of_date"] if build else None
+        raise ReportError(
+            f"{database} has no month with a paying account (mart_arpu_monthly"
+            f"{' is empty' if not total else ' has only months where nobody pays'}"
+            f"{f', as of {as_of}' if as_of else ''}): nothing to report. Check the input "
+            "(paid or open recurring lines of real accounts) or --as-of, then run "
+            "`arpu build` again."
+        )
     monthly = _rows(
         connection,
         """
@@ -260,18 +351,11 @@ def _read(connection, database: Path, mix_segment_type: str, min_segment_account
             new_accounts, new_arpa, new_arpu, arpa_median, arpa_p90,
             arpa_mom_change, arpu_mom_change
         from main.mart_arpu_monthly
+        where month >= ?
         order by month
         """,
+        [first_shown],
     )
-    if not build or not any(row["paying_accounts"] > 0 for row in monthly):
-        as_of = build[0]["as_of_date"] if build else None
-        raise ReportError(
-            f"{database} has no month with a paying account (mart_arpu_monthly"
-            f"{' is empty' if not monthly else ' has only months where nobody pays'}"
-            f"{f', as of {as_of}' if as_of else ''}): nothing to report. Check the input "
-            "(paid or open recurring lines of real accounts) or --as-of, then run "
-            "`arpu build` again."
-        )
     as_of_month = monthly[-1]["month"]
     return Marts(
         build=build[0],
@@ -281,17 +365,24 @@ def _read(connection, database: Path, mix_segment_type: str, min_segment_account
             """
             select month, segment_type, segment_value, paying_accounts, arpa
             from main.mart_arpu_by_segment
+            where month >= ?
             order by segment_type, segment_value, month
             """,
+            [first_shown],
         ),
+        # The cohorts that start in the months shown: an older cohort's
+        # columns would run to its age in months (95,000 in a database of
+        # as-of 9999-12-31), not to the months shown.
         cohorts=_rows(
             connection,
             """
             select cohort_month, months_since_cohort, cohort_accounts, paying_accounts,
                 arpa_expansion, logo_retention
             from main.mart_arpu_by_cohort
+            where cohort_month >= ?
             order by cohort_month, months_since_cohort
             """,
+            [first_shown],
         ),
         account_mrr=[
             mrr
@@ -321,18 +412,20 @@ def _read(connection, database: Path, mix_segment_type: str, min_segment_account
             """
             select month, mrr_change, customer_effect, arpa_effect, interaction
             from main.mart_mrr_bridge
+            where month >= ?
             order by month
             """,
+            [first_shown],
         ),
         mix=_rows(
             connection,
             """
             select month, arpa_change, rate_effect, mix_effect, interaction
             from main.mart_arpa_mix
-            where segment_type = ?
+            where segment_type = ? and month >= ?
             order by month
             """,
-            [mix_segment_type],
+            [mix_segment_type, first_shown],
         ),
         mix_segment_type=mix_segment_type,
         alerts=_rows(
@@ -342,14 +435,19 @@ def _read(connection, database: Path, mix_segment_type: str, min_segment_account
             """
             select month, alert_type, segment_type, segment_value, metric_value, threshold
             from main.mart_arpu_alerts
+            where month >= ?
             order by
                 month desc,
                 case when segment_type = 'all' then 0 else 1 end,
                 metric_value - threshold,
                 alert_type, segment_type, segment_value
             """,
+            [first_shown],
         ),
         min_segment_accounts=min_segment_accounts,
+        months_in_database=total,
+        first_month_in_database=first_month,
+        months_asked=months,
     )
 
 
@@ -365,31 +463,17 @@ def min_segment_accounts() -> int:
 # --- writing the page -------------------------------------------------------
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file next to `path`, then rename it over `path`: a reader
-    sees the old page or the new one, never half of one."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    # os.open with 0o666 leaves the permissions to the umask, as a plain
-    # open() would (a NamedTemporaryFile would be 0600).
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def make_report(
     database: Path,
     out: Path,
     targets_path: Path | None = None,
     mix_segment_type: str = DEFAULT_MIX_SEGMENT_TYPE,
-) -> Path:
-    """Read the marts, render the page, write it to `out`; its path.
+    months: int | None = None,
+) -> tuple[Path, str | None]:
+    """Read the marts, render the page, write it to `out`; its path, and a
+    warning when the database spans more than MONTHS_SHOWN months (the
+    page's note on the months shown; a --months shorter than the database
+    is the user's choice and only the page says it).
 
     ReportError: a usage or input error, nothing written. OSError: the page
     could not be written; `out` is as it was."""
@@ -398,13 +482,20 @@ def make_report(
     from arpu.report_page import render
 
     check_segment_type(mix_segment_type)
-    database, out = database.resolve(), out.resolve()
+    # The folder resolved, not `out`: a symbolic link at --out is refused,
+    # not followed to whatever it names.
+    database, out = database.resolve(), out.parent.resolve() / out.name
     if out == database:
         raise ReportError(f"--out {out} is the database itself.")
     if not out.parent.is_dir():
         raise ReportError(f"Folder {out.parent} does not exist.")
+    try:
+        check_replaceable(out)
+    except NotAReport as error:
+        raise ReportError(str(error)) from None
     targets = read_targets(targets_path) if targets_path is not None else []
-    marts = read_marts(database, mix_segment_type, min_segment_accounts())
+    marts = read_marts(database, mix_segment_type, min_segment_accounts(), months)
     marts.targets = targets
     write_atomically(out, render(marts))
-    return out
+    too_long = marts.months_in_database > MONTHS_SHOWN
+    return out, marts.months_note if too_long else None

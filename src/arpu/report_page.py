@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from arpu.report import SEGMENT_TYPES, Marts, Target
+from arpu.report_output import GENERATOR
 from arpu.summary import _money, _percent
 
 # System fonts only: a web font would be a download.
@@ -440,8 +441,12 @@ def _retention_heatmap(marts: Marts) -> str:
 
 
 def _cohorts(marts: Marts) -> str:
+    first = marts.monthly[0]["month"]
+    cut = first != marts.first_month_in_database
     if not marts.cohorts:
-        return _section("cohorts", "Cohorts", "", _empty("mart_arpu_by_cohort is empty."))
+        empty = (f"No cohort starts in the months shown (from {first:%Y-%m}); "
+                 "arpu report --months N shows more." if cut else "mart_arpu_by_cohort is empty.")
+        return _section("cohorts", "Cohorts", "", _empty(escape(empty)))
     caption = (
         "A cohort is the accounts whose first paying month is the same (" + _section_ref(9) +
         "). Left: <code>mart_arpu_by_cohort.arpa_expansion</code>, the cohort's ARPA "
@@ -449,6 +454,8 @@ def _cohorts(marts: Marts) -> str:
         "(older cohorts darker; click a legend entry to hide it). Below: "
         "<code>logo_retention</code>, the share of the cohort's accounts paying."
     )
+    if cut:
+        caption += f" Only the cohorts that start in the months shown, from {first:%Y-%m}."
     return _section("cohorts", "Cohorts: ARPA expansion and logo retention", caption,
                     _cohort_curves(marts) + _retention_heatmap(marts))
 
@@ -723,6 +730,8 @@ def render(marts: Marts) -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
+        # The marker by which the next run knows it may replace this file.
+        f'<meta name="generator" content="{escape(GENERATOR)}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title>",
         f"<style>{CSS}</style>",
@@ -733,6 +742,8 @@ def render(marts: Marts) -> str:
         "<header>",
         f"<h1>{escape(title)}</h1>",
         f'<p class="build" id="build-info">{_build_line(marts)}</p>',
+        *([f'<p class="note" id="months-shown">{escape(marts.months_note)}</p>']
+          if marts.months_note else []),
         f"<nav>{nav}</nav>",
         "</header>",
         "<main>",
