@@ -42,6 +42,7 @@ from arpu.runner import (
     work_dir,
 )
 from arpu.summary import no_revenue_refusal, summarize, summarize_connection
+from arpu.text import printable, printable_lines
 from arpu.warehouse import TARGETS
 
 # Exit codes (README, "Exit codes"): what a scheduler can act on.
@@ -54,8 +55,15 @@ EXIT_WARNINGS = 4  # published, but --fail-on-rejects or --fail-on-warnings trip
 DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+def _echo(message: str = "", err: bool = False) -> None:
+    """Print a message, its control characters escaped but its line breaks:
+    every value in it has been escaped where it was put in (a newline of
+    its own included), and this catches whatever was not."""
+    click.echo(printable_lines(message), err=err)
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    _echo(f"error: {message}", err=True)
     sys.exit(code)
 
 
@@ -73,7 +81,7 @@ def _check_as_of(value: str | None) -> str | None:
 
 def _os_error_text(error: OSError, fallback: Path) -> str:
     """One line for an operating-system error: the file, then the reason."""
-    return f"{error.filename or fallback}: {error.strerror or error}."
+    return f"{printable(error.filename or fallback)}: {printable(error.strerror or error)}."
 
 
 def _terminate(signum, frame) -> None:
@@ -242,12 +250,12 @@ def build(
                    else _os_error_text(error, database.parent))
         _fail(f"{message}\n{database} is unchanged.", EXIT_FAILED)
     except KeyboardInterrupt:
-        click.echo(f"\nInterrupted; {database} is unchanged.", err=True)
+        _echo(f"\nInterrupted; {database} is unchanged.", err=True)
         sys.exit(130)
     finally:
         prune_work_dirs()
 
-    click.echo("")
+    _echo("")
     summary = summarize(
         database, min_segment_accounts=project_var(project, "min_segment_accounts")
     )
@@ -255,7 +263,7 @@ def build(
 
 
 def _finish(summary, fail_on_rejects: bool, fail_on_warnings: bool) -> None:
-    click.echo(summary.text)
+    _echo(summary.text)
     if fail_on_rejects and summary.rejected_rows:
         _fail(f"{summary.rejected_rows:,} input rows were rejected (--fail-on-rejects).",
               EXIT_WARNINGS)
@@ -302,9 +310,9 @@ def load(data_dir: Path | None, target: str, source: str) -> None:
             counts = warehouse.load(target, project, data_dir, Path(scratch), source)
         except warehouse.WarehouseError as error:
             _fail(f"{error}\nNothing was loaded.", EXIT_FAILED)
-    click.echo(f"Loaded {data_dir} into {target}:")
+    _echo(f"Loaded {printable(data_dir)} into {target}:")
     for table in warehouse.input_tables(project, source):
-        click.echo(f"  {table.schema + '.' + table.name:<40} {counts[table.name]:>12,} rows")
+        _echo(f"  {table.schema + '.' + table.name:<40} {counts[table.name]:>12,} rows")
 
 
 def _refuse_stripe_on_spark(target: str, source: str) -> None:
@@ -342,17 +350,20 @@ def _build_on_warehouse(project: Path, target: str, schema: str | None, as_of: s
     except (warehouse.WarehouseBusy, BuildLocked) as error:
         _fail(str(error), EXIT_BUSY)
     except KeyboardInterrupt:
-        click.echo(f"\nInterrupted; the published marts in {schema} are unchanged.", err=True)
+        _echo(f"\nInterrupted; the published marts in {schema} are unchanged.", err=True)
         sys.exit(130)
 
 
 def _report_failure(outcome, work: Path, unchanged: str) -> NoReturn:
-    click.echo(f"\nThe build failed; {unchanged}", err=True)
+    _echo(f"\nThe build failed; {unchanged}", err=True)
     if outcome.error:
-        click.echo(outcome.error, err=True)
+        _echo(outcome.error, err=True)
     for failure in outcome.failures:
-        click.echo(f"  {failure.status.upper()} {failure.name}: {failure.message}", err=True)
-    click.echo(f"dbt's log: {work / 'logs' / 'dbt.log'}", err=True)
+        # dbt's message may quote a value of the data: its own lines are
+        # kept, and _echo escapes the rest.
+        _echo(f"  {failure.status.upper()} {printable(failure.name)}: {failure.message}",
+              err=True)
+    _echo(f"dbt's log: {work / 'logs' / 'dbt.log'}", err=True)
     sys.exit(EXIT_FAILED)
 
 
@@ -388,8 +399,8 @@ class _PostgresBuild:
                              target="postgres", environment=environment)
             incremental = listed.listed
         where = f"PostgreSQL schema {self.schema}"
-        click.echo(f"Full build ({reason}) into {where} ..." if reason
-                   else f"Incremental build into {where} ...", err=True)
+        _echo(f"Full build ({reason}) into {where} ..." if reason
+              else f"Incremental build into {where} ...", err=True)
         unchanged = f"the published marts in {where} are unchanged."
         try:
             warehouse.postgres_prepare(self.schema, self.staging, incremental)
@@ -440,8 +451,8 @@ class _SparkBuild:
         from arpu import warehouse
 
         where = f"Spark database {self.schema}"
-        click.echo(f"Full build (Spark builds from scratch, docs/incremental.md) into {where} "
-                   f"(tables in {self.build_schema}) ...", err=True)
+        _echo(f"Full build (Spark builds from scratch, docs/incremental.md) into {where} "
+              f"(tables in {self.build_schema}) ...", err=True)
         unchanged = f"the published marts in {where} are unchanged."
         outcome = run_dbt(["build", "--full-refresh"], database=None, work=self.work,
                           variables=variables, target="spark",
@@ -516,9 +527,12 @@ def _build_and_publish(
                                      storage_version, source))
     try:
         if reason:
-            click.echo(f"Full build ({reason}) of {data_dir} into {database} ...", err=True)
+            # The reason may quote the data folder an earlier build read.
+            _echo(f"Full build ({printable(reason)}) of {printable(data_dir)} into "
+                  f"{printable(database)} ...", err=True)
         else:
-            click.echo(f"Incremental build of {data_dir} into {database} ...", err=True)
+            _echo(f"Incremental build of {printable(data_dir)} into {printable(database)} ...",
+                  err=True)
             start_from(database, target)
         command = ["build"] + (["--full-refresh"] if reason else [])
         outcome = run_dbt(
@@ -540,7 +554,7 @@ def _build_and_publish(
             _fail(f"{refusal}\n{database} is unchanged.", EXIT_INPUT)
         note = publish(target, database)
         if note:
-            click.echo(note, err=True)
+            _echo(note, err=True)
     finally:
         discard(target)
 
@@ -602,8 +616,8 @@ def report(database: Path, out: Path, targets: Path | None, mix_segment_type: st
     except OSError as error:
         _fail(f"{_os_error_text(error, out)}\nNothing was written.", EXIT_FAILED)
     if warning:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(str(written))
+        _echo(f"warning: {warning}", err=True)
+    _echo(printable(written))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from arpu.text import printable
+
 SOURCES_FILE = Path("models/staging/billing/_billing__sources.yml")
 STRIPE_SOURCES_FILE = Path("models/staging/stripe/_stripe__sources.yml")
 SOURCES = ("contract", "stripe")
@@ -66,7 +68,7 @@ def find_file(data_dir: Path, table: str) -> Path | None:
     found = [p for p in (data_dir / f"{table}.csv", data_dir / f"{table}.parquet") if p.is_file()]
     if len(found) > 1:
         raise InputError(
-            f"{found[0]} and {found[1]} both exist: keep one file per table."
+            f"{printable(found[0])} and {printable(found[1])} both exist: keep one file per table."
         )
     return found[0] if found else None
 
@@ -77,7 +79,7 @@ def _check_utf8(path: Path) -> None:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise InputError(f"{path}, line {line}: not UTF-8 text.") from None
+                raise InputError(f"{printable(path)}, line {line}: not UTF-8 text.") from None
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -100,19 +102,20 @@ def _csv_header(path: Path) -> list[str]:
                     where = (f"line {row_start}" if reader.line_num == row_start
                              else f"the row from line {row_start} to {reader.line_num}")
                     raise InputError(
-                        f"{path}, {where}: {len(row)} fields where the header "
+                        f"{printable(path)}, {where}: {len(row)} fields where the header "
                         f"has {len(header)}."
                     )
                 row_start = reader.line_num + 1
     except csv.Error as error:
         if "unexpected end of data" in str(error):
             raise InputError(
-                f"{path}, line {row_start}: a quoted field opens on this line and is never "
-                "closed."
+                f"{printable(path)}, line {row_start}: a quoted field opens on this line and "
+                "is never closed."
             ) from None
-        raise InputError(f"{path}, line {row_start}: unreadable CSV ({error}).") from None
+        raise InputError(f"{printable(path)}, line {row_start}: unreadable CSV "
+                         f"({printable(error)}).") from None
     if not header:
-        raise InputError(f"{path}: empty file, expected a header row.")
+        raise InputError(f"{printable(path)}: empty file, expected a header row.")
     return header
 
 
@@ -127,13 +130,15 @@ def _parquet_columns(path: Path, contract_columns: tuple[str, ...]) -> list[str]
             f"describe select * from read_parquet({_sql_path(path)})"
         ).fetchall()
     except duckdb.Error as error:
-        raise InputError(f"{path}: not a readable Parquet file ({error}).") from None
+        raise InputError(
+            f"{printable(path)}: not a readable Parquet file ({printable(error)})."
+        ) from None
     for name, column_type, *_ in described:
         nested = column_type.endswith("]") or column_type.startswith(("STRUCT", "MAP", "UNION"))
         if name.strip().lower() in contract_columns and nested:
             raise InputError(
-                f"{path}: column '{name}' has type {column_type}, which does not cast to the "
-                "contract's type."
+                f"{printable(path)}: column '{printable(name)}' has type "
+                f"{printable(column_type)}, which does not cast to the contract's type."
             )
     return [name for name, *_ in described]
 
@@ -148,8 +153,8 @@ def _contract_names(path: Path, header: list[str], contract_columns: tuple[str, 
         if key in contract_columns:
             if key in found:
                 raise InputError(
-                    f"{path}: column '{key}' appears more than once in the header "
-                    "(names are matched trimmed and in any case)."
+                    f"{printable(path)}: column '{printable(key)}' appears more than once in "
+                    "the header (names are matched trimmed and in any case)."
                 )
             found.add(key)
     return found
@@ -171,7 +176,8 @@ def check_inputs(project_dir: Path, data_dir: Path,
     Returns the file found for each table (None for an absent optional one).
     """
     if not data_dir.is_dir():
-        raise InputError(f"Data folder {data_dir} does not exist or is not a folder.")
+        raise InputError(
+            f"Data folder {printable(data_dir)} does not exist or is not a folder.")
     files: dict[str, Path | None] = {}
     for table in load_input_tables(project_dir, source):
         path = find_file(data_dir, table.name)
@@ -179,7 +185,8 @@ def check_inputs(project_dir: Path, data_dir: Path,
             if table.required:
                 raise InputError(
                     f"Required table '{table.name}' is missing: expected "
-                    f"{data_dir / (table.name + '.csv')} or {data_dir / (table.name + '.parquet')}."
+                    f"{printable(data_dir / (table.name + '.csv'))} or "
+                    f"{printable(data_dir / (table.name + '.parquet'))}."
                 )
             files[table.name] = None
             continue
@@ -190,6 +197,6 @@ def check_inputs(project_dir: Path, data_dir: Path,
         present = _contract_names(path, header, table.columns)
         for column in table.required_columns:
             if column not in present:
-                raise InputError(f"{path}: required column '{column}' is missing.")
+                raise InputError(f"{printable(path)}: required column '{column}' is missing.")
         files[table.name] = path
     return files

@@ -18,6 +18,7 @@ import duckdb
 
 from arpu.report_output import NotAReport, check_replaceable, write_atomically
 from arpu.runner import project_dir, project_var
+from arpu.text import printable
 
 # The seven segment types of mart_arpu_by_segment and mart_arpa_mix
 # (docs/metrics.md section 8; an accepted_values test in the models).
@@ -143,22 +144,24 @@ def read_targets(path: Path) -> list[Target]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             return _parse_targets(path, csv.reader(handle))
     except UnicodeDecodeError:
-        raise ReportError(f"{path}: not UTF-8 text.") from None
+        raise ReportError(f"{printable(path)}: not UTF-8 text.") from None
     except csv.Error as error:
-        raise ReportError(f"{path}: not a readable CSV file ({error}).") from None
+        raise ReportError(f"{printable(path)}: not a readable CSV file ({error}).") from None
     except OSError as error:
-        raise ReportError(f"{error.filename or path}: {error.strerror or error}.") from None
+        raise ReportError(f"{printable(error.filename or path)}: "
+                          f"{printable(error.strerror or error)}.") from None
 
 
 def _parse_targets(path: Path, reader) -> list[Target]:
     header = next((fields for fields in reader if fields), None)  # past blank lines
     if header is None:
         raise ReportError(
-            f"{path} is empty: expected the header month,metric,target and one row per target."
+            f"{printable(path)} is empty: expected the header month,metric,target and one row "
+            "per target."
         )
     if tuple(name.strip().lower() for name in header) != TARGETS_HEADER:
         raise ReportError(
-            f"{path}, line {reader.line_num}: the header is {','.join(header)!r}; "
+            f"{printable(path)}, line {reader.line_num}: the header is {','.join(header)!r}; "
             "expected month,metric,target."
         )
     targets: list[Target] = []
@@ -171,18 +174,18 @@ def _parse_targets(path: Path, reader) -> list[Target]:
         key = (target.month, target.metric)
         if key in first_seen:
             raise ReportError(
-                f"{path}, line {line}: a second {target.metric} target for "
+                f"{printable(path)}, line {line}: a second {target.metric} target for "
                 f"{target.month:%Y-%m} (the first is on line {first_seen[key]})."
             )
         first_seen[key] = line
         targets.append(target)
     if not targets:
-        raise ReportError(f"{path} has a header but no target rows.")
+        raise ReportError(f"{printable(path)} has a header but no target rows.")
     return targets
 
 
 def _target_row(path: Path, line: int, fields: list[str]) -> Target:
-    where = f"{path}, line {line}"
+    where = f"{printable(path)}, line {line}"
     if len(fields) != len(TARGETS_HEADER):
         raise ReportError(f"{where}: {len(fields)} fields; expected 3 (month,metric,target).")
     month_text, metric_text, number_text = (value.strip() for value in fields)
@@ -251,14 +254,15 @@ def read_marts(
     not a published arpu database with a month to report."""
     check_segment_type(mix_segment_type)
     if not database.exists():
-        raise ReportError(f"{database} does not exist: run `arpu build` first.")
+        raise ReportError(f"{printable(database)} does not exist: run `arpu build` first.")
     if not database.is_file():
-        raise ReportError(f"{database} is not a file.")
+        raise ReportError(f"{printable(database)} is not a file.")
     try:
         connection = duckdb.connect(str(database), read_only=True)
     except duckdb.Error as error:
         raise ReportError(
-            f"{database} cannot be opened as a DuckDB database ({_first_line(error)}); "
+            f"{printable(database)} cannot be opened as a DuckDB database "
+            f"({printable(_first_line(error))}); "
             "run `arpu build` first, or point --database at the file it published."
         ) from None
     try:

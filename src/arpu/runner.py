@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TextIO
 
+from arpu.text import printable
+
 STATUS_LABELS = {
     "success": "OK",
     "pass": "PASS",
@@ -97,11 +99,13 @@ class Progress:
             if info.resource_type == "operation":
                 return
             self.done += 1
-            label = STATUS_LABELS.get(info.node_status, info.node_status.upper())
+            label = STATUS_LABELS.get(info.node_status, printable(info.node_status.upper()))
             width = len(str(max(self.total, self.done)))
+            # Names come from the project, not the data; escaped all the
+            # same, since this line bypasses cli.py's output guard.
             self.stream.write(
                 f"  [{self.done:>{width}}/{max(self.total, self.done)}] {label:<6} "
-                f"{info.resource_type:<6} {info.node_name}\n"
+                f"{printable(info.resource_type):<6} {printable(info.node_name)}\n"
             )
             self.stream.flush()
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from arpu.text import printable
+
 MAX_ALERTS_SHOWN = 10
 # More months than this is more history than a SaaS business plausibly has
 # in one ledger: more likely a mistyped --as-of or a date like 1900-01-01.
@@ -57,7 +59,8 @@ def _segments(connection, month, min_accounts: int) -> list[str]:
     for index, (segment_type, value, accounts, arpa) in enumerate(picked):
         if len(rows) > 6 and index == 3:
             lines.append("  ...")
-        lines.append(f"  {segment_type + '=' + value:<36} {_ratio(arpa):>12}  ({accounts:,} accounts)")
+        lines.append(f"  {printable(segment_type + '=' + value):<36} {_ratio(arpa):>12}  "
+                     f"({accounts:,} accounts)")
     return lines
 
 
@@ -78,7 +81,7 @@ def _alerts(connection, month) -> list[str]:
         return ["Alerts: none."]
     lines = [f"Alerts ({len(rows)}, whole base first, then the largest falls):"]
     for alert_type, segment_type, value, metric, threshold in rows[:MAX_ALERTS_SHOWN]:
-        where = "all accounts" if segment_type == "all" else f"{segment_type}={value}"
+        where = "all accounts" if segment_type == "all" else printable(f"{segment_type}={value}")
         if alert_type == "new_below_blended":
             detail = f"new ARPA {_ratio(metric)} < blended {_ratio(threshold)}"
         else:
@@ -217,7 +220,7 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
     lines += details
     if not_read:
         lines.append("Stripe rows not read, or read and rejected (table stripe_input_summary):")
-        lines += [f"  {table:<22} {outcome:<40} {count:>8,}"
+        lines += [f"  {printable(table):<22} {printable(outcome):<40} {count:>8,}"
                   for table, outcome, count in not_read]
     if revenue_lines and not revenue_accepted:
         warnings.append(f"Warning: every one of the {revenue_lines:,} revenue lines (not tax) "
@@ -226,7 +229,7 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
         warnings.append(
             f"Warning: {rejected_rows:,} input rows rejected and left out of every metric.\n"
             "  See tables rejected_rows and rejected_invoice_line_items. By reason:\n"
-            + "\n".join(f"  {table:<20} {reason:<36} {count:>8,}"
+            + "\n".join(f"  {printable(table):<20} {printable(reason):<36} {count:>8,}"
                         for table, reason, count in rejected)
         )
     return Summary("\n".join(lines + warnings), rejected_rows, warnings)

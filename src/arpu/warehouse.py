@@ -22,6 +22,7 @@ import duckdb
 
 from arpu.contract import Table, load_contract, load_input_tables
 from arpu.runner import run_dbt
+from arpu.text import printable, printable_lines
 
 TARGETS = ("postgres", "spark")
 DEFAULT_SCHEMA = "arpu"
@@ -59,7 +60,9 @@ def stage_files(project: Path, data_dir: Path, work: Path, source: str = "contra
     outcome = run_dbt(["run-operation", "load_billing_files"], database=stage, work=work,
                       variables={"billing_data_dir": str(data_dir), "billing_source": source})
     if not outcome.success:
-        raise WarehouseError(f"Could not read {data_dir}: {outcome.error or 'dbt failed'}")
+        # dbt's message may quote a value of a file: its lines are kept.
+        raise WarehouseError(f"Could not read {printable(data_dir)}: "
+                             f"{printable_lines(outcome.error or 'dbt failed')}")
     return stage
 
 
@@ -168,7 +171,8 @@ def _load_spark(stage, raw: str, tables: list[str], work: Path) -> None:
     for path in files.values():
         Path(path).unlink(missing_ok=True)
     if not outcome.success:
-        raise WarehouseError(f"Could not load the tables into Spark: {outcome.error}")
+        raise WarehouseError("Could not load the tables into Spark: "
+                             f"{printable_lines(outcome.error or 'dbt failed')}")
 
 
 def _sql_text(path: Path) -> str:
@@ -202,7 +206,7 @@ def postgres_connection():
         where = f"{parameters['user']}@{parameters['host']}:{parameters['port']}/{parameters['dbname']}"
         raise WarehouseError(
             f"Cannot connect to PostgreSQL ({where}; set PGHOST, PGPORT, PGUSER, PGPASSWORD, "
-            f"PGDATABASE): {str(error).strip().splitlines()[0]}") from None
+            f"PGDATABASE): {printable(str(error).strip().splitlines()[0])}") from None
     try:
         yield connection
     finally:
@@ -289,7 +293,7 @@ def postgres_full_build_reason(schema: str, version: str, definition: str,
     if row[2] != definition:
         return f"the project's models or macros changed since schema {schema} was built"
     if row[1] != source:
-        return f"schema {schema} was built from {row[1]} input"
+        return f"schema {schema} was built from {printable(row[1])} input"
     return None
 
 

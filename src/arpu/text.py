@@ -1,0 +1,40 @@
+"""Text for the terminal: input values (billing data, file and column
+names, database messages that quote them) printed so that they cannot
+drive it. A terminal acts on control characters (ESC starts a sequence
+that can clear the screen, retitle the window or hide what follows; CR
+overwrites a line) and bidi overrides reorder what is shown; each is
+printed as a visible escape such as `\\x1b`, `\\r` or `\\u202e` instead.
+Other text, accents, CJK and emoji included, is left as it is."""
+
+from __future__ import annotations
+
+import re
+
+# Besides C0 controls: DEL, C1 controls (U+009B alone is a CSI to some
+# terminals), the Arabic letter mark, the bidi marks, line and paragraph
+# separators, embeddings and overrides, isolates, and lone surrogates (the
+# undecodable bytes of a file name, which stdout would refuse or write raw).
+_UNSAFE_ABOVE_C0 = r"\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
+_UNSAFE_IN_VALUE = re.compile(rf"[\x00-\x1f{_UNSAFE_ABOVE_C0}]")
+_UNSAFE_IN_MESSAGE = re.compile(rf"[\x00-\x09\x0b-\x1f{_UNSAFE_ABOVE_C0}]")
+_SHORT_FORMS = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escaped(match: re.Match) -> str:
+    character = match.group()
+    code = ord(character)
+    if character in _SHORT_FORMS:
+        return _SHORT_FORMS[character]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(value: object) -> str:
+    """`str(value)` with every control character escaped, a newline and a
+    CR included: a value stays on its line and cannot overwrite one."""
+    return _UNSAFE_IN_VALUE.sub(_escaped, str(value))
+
+
+def printable_lines(message: str) -> str:
+    """A whole message as printable(), except that its line breaks stay
+    line breaks: the last guard before a message reaches the terminal."""
+    return _UNSAFE_IN_MESSAGE.sub(_escaped, message)
