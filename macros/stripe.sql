@@ -101,6 +101,30 @@
               ~ adapter.quote('stripe_' ~ table)) }}
 {% endmacro %}
 
+{#- True when Fivetran marks the row deleted (`_fivetran_deleted`, soft
+    delete: the row is gone from Stripe, or is an old version of a row):
+    such a row is not read, and stripe_input_summary counts it. The column
+    may be absent (NULL: not deleted). -#}
+{% macro is_fivetran_deleted(relation=none) -%}
+    {%- set column = (relation ~ '.' if relation else '') ~ '_fivetran_deleted' -%}
+    coalesce(lower({{ arpu.clean_text(column) }}) = 'true', false)
+{%- endmacro %}
+
+{#- A Stripe whole-number column (minor-unit amounts, quantity) as trimmed
+    text, with a whole number written as a decimal (`10000.0`: a DOUBLE
+    column, as pandas writes an integer column with NULLs, or a NUMERIC
+    one) as that integer (`10000`). Other text passes on as it is: a
+    fraction that is not zero (`10000.5`) is no whole number of minor
+    units, and the callers reject it as they reject `12.5`. -#}
+{% macro stripe_whole_text(column) -%}
+    {%- set text = arpu.clean_text(column) -%}
+    case
+        when {{ arpu.regex_full_match(text, '-?[0-9]{1,18}[.]0+') }}
+            then {{ arpu.split_part_at(text, "'.'", 1) }}
+        else {{ text }}
+    end
+{%- endmacro %}
+
 {#- An amount in a currency's minor unit (integer text) as the text of the
     amount in major units, exactly: exponent 0, 2 or 3 (seed
     stripe_currency_exponents). Other text passes on marked, so that it

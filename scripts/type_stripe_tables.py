@@ -19,7 +19,7 @@ from pathlib import Path
 INSTANTS = frozenset({"created", "_fivetran_synced", "status_transitions_finalized_at",
                       "period_start", "period_end", "start_date", "trial_end", "ended_at"})
 INTEGERS = frozenset({"amount", "tax", "discount_amount", "quantity"})
-FLAGS = frozenset({"livemode", "is_deleted", "proration", "_fivetran_active"})
+FLAGS = frozenset({"livemode", "is_deleted", "proration", "_fivetran_active", "_fivetran_deleted"})
 JSON = frozenset({"metadata"})
 
 

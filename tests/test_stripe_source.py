@@ -68,3 +68,18 @@ def test_an_unknown_source_is_a_usage_error(tmp_path):
     build = run_build(FIXTURE, tmp_path / "arpu.duckdb", "--source", "chargebee")
     assert build.returncode == 2
     assert "'chargebee' is not one of 'contract', 'stripe'" in build.stderr
+
+
+def test_fivetran_deleted_is_declared_on_every_table_that_carries_money():
+    """Fivetran's soft deletes (`_fivetran_deleted`) are read on each table
+    stripe_input_summary accounts for, so that a deleted row is left out
+    and counted there, never read as live. The column is optional."""
+    summary = (ROOT / "models/marts/audit/stripe_input_summary.sql").read_text()
+    counted = set(re.findall(r"'(\w+)' as stripe_table", summary))
+    assert counted == {"invoice", "invoice_line_item", "discount", "credit_note",
+                       "credit_note_line_item", "refund"}
+    sources = yaml.safe_load((ROOT / "models/staging/stripe/_stripe__sources.yml").read_text())
+    declared = {table["name"]: {c["name"]: c.get("meta", {}) for c in table["columns"]}
+                for table in sources["sources"][0]["tables"]}
+    assert {name for name, columns in declared.items() if "_fivetran_deleted" in columns} == counted
+    assert not any(declared[name]["_fivetran_deleted"].get("required") for name in counted)

@@ -147,7 +147,8 @@ def main() -> None:
     is_flag=True,
     envvar="ARPU_FAIL_ON_WARNINGS",
     help="Exit 4 when the summary has any warning: rejected rows, no month to report, "
-    "an implausible range of months (the marts are still published).",
+    "an implausible range of months, refunds larger than their line (the marts are still "
+    "published).",
 )
 @click.option(
     "--allow-empty",

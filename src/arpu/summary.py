@@ -191,6 +191,9 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
             order by 1, 2
             """
         ).fetchall()
+        over_refunded_lines, over_refunds = connection.execute(
+            "select count(*), coalesce(sum(refund_count), 0) from main.over_refunded_lines"
+        ).fetchone()
     finally:
         connection.close()
 
@@ -232,4 +235,18 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
             + "\n".join(f"  {printable(table):<20} {printable(reason):<36} {count:>8,}"
                         for table, reason, count in rejected)
         )
+    if over_refunded_lines:
+        warnings.append(_over_refund_warning(over_refunded_lines, over_refunds))
     return Summary("\n".join(lines + warnings), rejected_rows, warnings)
+
+
+def _over_refund_warning(lines: int, refunds: int) -> str:
+    """Refunds larger than their line are applied as given (billing
+    contract, "Bad input"), but are more likely a mistyped amount than a
+    gift."""
+    return (
+        f"Warning: {lines:,} invoice line{'s' if lines != 1 else ''} refunded more than "
+        f"amount - discount ({refunds:,} refund{'s' if refunds != 1 else ''}): applied as "
+        "given, so the line's net is negative.\n"
+        "  See table over_refunded_lines for the lines and their refund ids."
+    )

@@ -28,7 +28,8 @@ TARGETS = ("postgres", "spark")
 DEFAULT_SCHEMA = "arpu"
 # The tables `arpu build`'s summary reads (summary.py).
 SUMMARY_TABLES = ("arpu_build_info", "mart_arpu_monthly", "mart_arpu_by_segment",
-                  "mart_arpu_alerts", "rejected_rows", "rejected_rows_by_reason")
+                  "mart_arpu_alerts", "rejected_rows", "rejected_rows_by_reason",
+                  "over_refunded_lines")
 NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 
 

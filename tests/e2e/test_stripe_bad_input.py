@@ -2,7 +2,13 @@
 each defect is quarantined with its reason, the good rows still reach the
 marts, nothing read disappears from stripe_input_summary, and the money
 reconciles. One build of a small hand-made export, then a contract build
-over the same database, which must start from scratch."""
+over the same database, which must start from scratch.
+
+Two forms a real export has: rows Fivetran marks deleted
+(`_fivetran_deleted`, in every table that carries money) are left out and
+counted; and whole numbers written as decimals (`10000.0`, what a DOUBLE
+column gives) are read as those integers, while `10000.5` is rejected as
+`12.5` is."""
 
 from __future__ import annotations
 
@@ -45,7 +51,13 @@ TABLES = {
         customer("cus_bhd"),
     ],
     "invoice": [
-        invoice("in_good", "cus_good"),
+        # tax 0.0: a DOUBLE column's zero, no tax line.
+        invoice("in_good", "cus_good", tax="0.0"),
+        # An old version of in_good, deleted by Fivetran: no second copy of
+        # the id (its lines would be duplicate_stripe_invoice), not void.
+        invoice("in_good", "cus_good", status="void", _fivetran_deleted="true"),
+        # An invoice Fivetran marks deleted: its line is not read.
+        invoice("in_fd", "cus_good", _fivetran_deleted="TRUE"),
         invoice("in_mode", "cus_mode"),
         # An invoice whose only line is a credit: nothing to spread over.
         invoice("in_credit", "cus_good"),
@@ -73,6 +85,13 @@ TABLES = {
         line("il_garbage_period", "in_good", period_start="soon", period_end="soon"),
         # Bahraini dinars have three decimals: 12345 fils = 12.345 BHD.
         line("il_bhd", "in_bhd", amount="12345", currency="bhd"),
+        # Whole numbers as a DOUBLE column writes them: read as integers.
+        line("il_whole", "in_good", amount="10000.0", quantity="3.0"),
+        # Half a cent as a DOUBLE: no whole number of minor units.
+        line("il_half_double", "in_good", amount="10000.5"),
+        # A line Fivetran marks deleted, and a line of a deleted invoice.
+        line("il_fd_line", "in_good", amount="99900", _fivetran_deleted="true"),
+        line("il_on_fd", "in_fd"),
     ],
     "discount": [
         {"id": "di_bad", "type": "PARENT_INVOICE_LINE_ITEM", "type_id": "il_bad_discount",
@@ -80,6 +99,10 @@ TABLES = {
         {"id": "di_invoice", "type": "INVOICE", "type_id": "in_good", "amount": "100"},
         {"id": "di_draft", "type": "PARENT_INVOICE_LINE_ITEM", "type_id": "il_draft",
          "amount": "100"},
+        {"id": "di_fd", "type": "PARENT_INVOICE_LINE_ITEM", "type_id": "il_good",
+         "amount": "5000", "_fivetran_deleted": "true"},
+        {"id": "di_whole", "type": "PARENT_INVOICE_LINE_ITEM", "type_id": "il_whole",
+         "amount": "1000.0", "_fivetran_deleted": "false"},
     ],
     "price": [{"id": "price_m", "nickname": "Monthly", "product_id": "prod_m",
                "recurring_usage_type": "licensed"},
@@ -96,6 +119,8 @@ TABLES = {
          "created": "2025-01-10 00:00:00"},
         {"id": "cn_void", "invoice_id": "in_good", "status": "void",
          "created": "2025-01-11 00:00:00"},
+        {"id": "cn_fd", "invoice_id": "in_good", "status": "issued",
+         "created": "2025-01-12 00:00:00", "_fivetran_deleted": "true"},
     ],
     "credit_note_line_item": [
         {"id": "cnli_custom", "credit_note_id": "cn_good", "type": "custom_line_item",
@@ -104,6 +129,13 @@ TABLES = {
          "amount": "300", "discount_amount": "0", "invoice_line_item": "il_good"},
         {"id": "cnli_void", "credit_note_id": "cn_void", "type": "invoice_line_item",
          "amount": "300", "discount_amount": "0", "invoice_line_item": "il_good"},
+        {"id": "cnli_fd", "credit_note_id": "cn_good", "type": "invoice_line_item",
+         "amount": "300", "discount_amount": "0", "invoice_line_item": "il_good",
+         "_fivetran_deleted": "true"},
+        {"id": "cnli_on_fd", "credit_note_id": "cn_fd", "type": "invoice_line_item",
+         "amount": "300", "discount_amount": "0", "invoice_line_item": "il_good"},
+        {"id": "cnli_whole", "credit_note_id": "cn_good", "type": "invoice_line_item",
+         "amount": "500.0", "discount_amount": "0.0", "invoice_line_item": "il_whole"},
     ],
     "refund": [
         {"id": "re_nowhere", "charge_id": "ch_none", "amount": "100", "currency": "usd",
@@ -114,6 +146,9 @@ TABLES = {
          "status": "succeeded", "created": "2025-01-12 00:00:00"},
         {"id": "re_pending", "charge_id": "ch_good", "amount": "100", "currency": "usd",
          "status": "pending", "created": "2025-01-12 00:00:00"},
+        {"id": "re_fd", "charge_id": "ch_good", "amount": "100", "currency": "usd",
+         "status": "succeeded", "created": "2025-01-12 00:00:00",
+         "_fivetran_deleted": "true"},
     ],
     "charge": [{"id": "ch_good", "invoice_id": "in_good"},
                {"id": "ch_credit", "invoice_id": "in_credit"},
@@ -127,6 +162,7 @@ EXPECTED_REASONS = {
     ("plans", "price_m"): {"duplicate_plan_id"},
     ("plans", "price_rank"): {"invalid_tier_rank"},
     ("invoice_line_items", "il_half_cent"): {"invalid_amount"},
+    ("invoice_line_items", "il_half_double"): {"invalid_amount"},
     ("invoice_line_items", "il_bad_discount"): {"invalid_discount_amount"},
     ("invoice_line_items", "il_bad_period"): {"invalid_period_start"},
     ("invoice_line_items", "il_strange_type"): {"unknown_charge_type"},
@@ -170,6 +206,14 @@ def built(tmp_path_factory):
         "reconciliation": stripe.rows("select currency, raw_amount, accepted_amount, "
                                       "rejected_amount, unexplained_amount "
                                       "from main.revenue_reconciliation"),
+        "accepted_lines": stripe.rows("select line_item_id, invoice_status, amount, "
+                                      "discount_amount, quantity "
+                                      "from main.int_invoice_line_items_accepted"),
+        "checked_lines": stripe.rows("select line_item_id from main.int_invoice_line_items_checked"),
+        "refunds": stripe.rows("select refund_id, line_item_id, amount "
+                               "from main.int_refunds_checked"),
+        "rejected_amounts": stripe.rows("select line_item_id, amount "
+                                        "from main.rejected_invoice_line_items"),
     }
     contract = build_ok(folder, database)
     return stripe, stripe_rows, contract
@@ -189,9 +233,37 @@ def test_each_defect_is_quarantined_with_its_reasons(built):
 
 def test_good_rows_still_count(built):
     _, rows, _ = built
-    # il_good of cus_good, 10000 cents, and il_bhd of cus_bhd, 12.345 BHD
-    # at 2.65 = 32.71425 USD, for January 2025.
-    assert rows["monthly"] == [(dt.date(2025, 1, 1), D("132.71425"), 2)]
+    # cus_good: il_good 10000 cents = 100 (the deleted coupon di_fd, credit
+    # note line cnli_fd, credit note cn_fd and refund re_fd take nothing
+    # off), and il_whole 10000.0 - 1000.0 coupon - 500.0 credit note = 8500
+    # cents = 85; il_credit is a one-off. cus_bhd: il_bhd, 12.345 BHD at
+    # 2.65 = 32.71425 USD. January 2025: 100 + 85 + 32.71425 = 217.71425.
+    assert rows["monthly"] == [(dt.date(2025, 1, 1), D("217.71425"), 2)]
+
+
+def test_whole_decimals_read_as_integers(built):
+    _, rows, _ = built
+    # 10000.0 cents = 100, coupon 1000.0 = 10, quantity 3.0 = 3.
+    assert [row for row in rows["accepted_lines"] if row[0] == "il_whole"] == [
+        ("il_whole", "paid", D("100"), D("10"), 3)]
+    # Credit note line 500.0 - 0.0 cents = 5.
+    assert [row for row in rows["refunds"] if row[0] == "cnli_whole"] == [
+        ("cnli_whole", "il_whole", D("5"))]
+    # Half a cent is no whole number of minor units, as 12.5 is not.
+    assert [row for row in rows["rejected_amounts"] if row[0] == "il_half_double"] == [
+        ("il_half_double", "10000.5 (not a whole number of minor units)")]
+
+
+def test_rows_fivetran_deleted_are_not_read(built):
+    _, rows, _ = built
+    checked = {line_item_id for (line_item_id,) in rows["checked_lines"]}
+    assert not {"il_fd_line", "il_on_fd"} & checked
+    refunds = {refund_id for refund_id, _, _ in rows["refunds"]}
+    assert not {r for r in refunds if r in ("cnli_fd", "cnli_on_fd") or r.startswith("re_fd")}
+    # The deleted copy of in_good neither duplicates nor voids it, and its
+    # deleted coupon takes nothing off.
+    assert [row for row in rows["accepted_lines"] if row[0] == "il_good"] == [
+        ("il_good", "paid", D("100"), D("0"), 1)]  # no quantity: 1
 
 
 def test_nothing_read_disappears(built):
@@ -200,31 +272,41 @@ def test_nothing_read_disappears(built):
         ("invoice", "read", 6),
         ("invoice", "draft, not read", 1),
         ("invoice", "deleted, not read", 1),
-        ("invoice_line_item", "read", 10),
+        ("invoice", "_fivetran_deleted, not read", 2),
+        ("invoice_line_item", "read", 12),
         ("invoice_line_item", "invoice not found, rejected", 1),
         ("invoice_line_item", "on a draft invoice, not read", 1),
         ("invoice_line_item", "on a deleted invoice, not read", 1),
-        ("discount", "read", 1),
+        ("invoice_line_item", "_fivetran_deleted, not read", 1),
+        ("invoice_line_item", "on a _fivetran_deleted invoice, not read", 1),
+        ("discount", "read", 2),
         ("discount", "not a line discount, not read", 1),
         ("discount", "line not read", 1),
+        ("discount", "_fivetran_deleted, not read", 1),
         ("credit_note", "read", 1),
         ("credit_note", "void, not read", 1),
-        ("credit_note_line_item", "read", 1),
+        ("credit_note", "_fivetran_deleted, not read", 1),
+        ("credit_note_line_item", "read", 2),
         ("credit_note_line_item", "credit note not found, rejected", 1),
         ("credit_note_line_item", "credit note not issued, not read", 1),
+        ("credit_note_line_item", "_fivetran_deleted, not read", 1),
+        ("credit_note_line_item", "on a _fivetran_deleted credit note, not read", 1),
         ("refund", "read", 3),
         ("refund", "pending, not read", 1),
+        ("refund", "_fivetran_deleted, not read", 1),
     ])
 
 
 def test_the_money_reconciles(built):
     _, rows, _ = built
-    # Readable amounts of the lines read: 8 lines of 100.00 and il_credit's
-    # -5.00 (il_half_cent's 12.5 minor units does not read). Accepted:
-    # il_good and il_credit, 95.00; rejected: the other seven, 700.00.
+    # Readable amounts of the lines read: 9 lines of 100.00 (il_whole's
+    # 10000.0 among them) and il_credit's -5.00 (12.5 and 10000.5 minor
+    # units do not read; in_good's tax 0.0 makes no tax line). Accepted:
+    # il_good, il_whole and il_credit, 195.00; rejected: the other seven,
+    # 700.00.
     assert sorted(rows["reconciliation"]) == [
         ("BHD", D("12.345"), D("12.345"), D("0"), D("0")),
-        ("USD", D("795"), D("95"), D("700"), D("0"))]
+        ("USD", D("895"), D("195"), D("700"), D("0"))]
 
 
 def test_the_summary_counts_what_was_not_read(built):

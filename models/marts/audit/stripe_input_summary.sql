@@ -2,8 +2,8 @@
 -- "Using Stripe data"), so that nothing read disappears without a count:
 -- rows mapped into the contract, and rows not read with why (draft and
 -- deleted invoices, void credit notes, refunds a credit note already holds,
--- ...). Grain: one row per Stripe table and outcome. Built with
--- billing_source 'stripe' only.
+-- rows Fivetran marks deleted, ...). Grain: one row per Stripe table and
+-- outcome. Built with billing_source 'stripe' only.
 with
 
 invoices as (
@@ -49,7 +49,8 @@ mapped_lines as (
 ),
 
 -- One outcome per invoice id, as stg_stripe__invoice_line_items decides:
--- read when a copy of it is read.
+-- read when a copy of it is read; a row Fivetran marks deleted is no copy,
+-- so it decides only for an id that has no other row.
 invoice_verdicts as (
 
     select
@@ -57,7 +58,10 @@ invoice_verdicts as (
         case
             when max(case when outcome = 'read' then 1 else 0 end) = 1
                 then 'read'
-            else min(outcome)
+            else coalesce(
+                min(case when not is_fivetran_deleted then outcome end),
+                min(outcome)
+            )
         end as outcome
     from invoices
     group by 1
@@ -67,10 +71,16 @@ invoice_verdicts as (
 line_outcomes as (
 
     select
-        case invoice_verdicts.outcome
-            when 'read' then 'read'
-            when 'draft, not read' then 'on a draft invoice, not read'
-            when 'deleted, not read' then 'on a deleted invoice, not read'
+        case
+            when {{ is_fivetran_deleted('lines') }}
+                then '_fivetran_deleted, not read'
+            when invoice_verdicts.outcome = 'read' then 'read'
+            when invoice_verdicts.outcome = 'draft, not read'
+                then 'on a draft invoice, not read'
+            when invoice_verdicts.outcome = 'deleted, not read'
+                then 'on a deleted invoice, not read'
+            when invoice_verdicts.outcome = '_fivetran_deleted, not read'
+                then 'on a _fivetran_deleted invoice, not read'
             else 'invoice not found, rejected'
         end as outcome
     from lines
@@ -90,6 +100,8 @@ discount_outcomes as (
 
     select
         case
+            when {{ is_fivetran_deleted('discounts') }}
+                then '_fivetran_deleted, not read'
             when
                 coalesce(
                     upper({{ clean_text('discounts.type') }}), ''
@@ -108,8 +120,10 @@ discount_outcomes as (
 credit_note_outcomes as (
 
     select
-        case lower({{ clean_text('status') }})
-            when 'issued' then 'read'
+        case
+            when {{ is_fivetran_deleted() }}
+                then '_fivetran_deleted, not read'
+            when lower({{ clean_text('status') }}) = 'issued' then 'read'
             else {{ dbt.concat(
                 ["coalesce(lower(" ~ clean_text('status') ~ "), 'no status')",
                  "', not read'"]) }}
@@ -118,11 +132,21 @@ credit_note_outcomes as (
 
 ),
 
+-- As stg_stripe__refunds decides: rows Fivetran marks deleted do not say
+-- the status.
 credit_note_verdicts as (
 
     select
         {{ clean_text('id') }} as credit_note_id,
-        min(lower({{ clean_text('status') }})) as credit_note_status
+        min(
+            case
+                when not {{ is_fivetran_deleted() }}
+                    then lower({{ clean_text('status') }})
+            end
+        ) as credit_note_status,
+        max(
+            case when {{ is_fivetran_deleted() }} then 0 else 1 end
+        ) = 1 as has_live_row
     from credit_notes
     group by 1
 
@@ -132,8 +156,12 @@ credit_note_line_outcomes as (
 
     select
         case
+            when {{ is_fivetran_deleted('credit_note_lines') }}
+                then '_fivetran_deleted, not read'
             when credit_note_verdicts.credit_note_id is null
                 then 'credit note not found, rejected'
+            when not credit_note_verdicts.has_live_row
+                then 'on a _fivetran_deleted credit note, not read'
             when credit_note_verdicts.credit_note_status = 'issued'
                 then 'read'
             else 'credit note not issued, not read'
@@ -150,7 +178,9 @@ paid_out as (
 
     select distinct {{ clean_text('refund_id') }} as refund_id
     from credit_notes
-    where {{ clean_text('refund_id') }} is not null
+    where
+        {{ clean_text('refund_id') }} is not null
+        and not {{ is_fivetran_deleted() }}
 
 ),
 
@@ -158,6 +188,8 @@ refund_outcomes as (
 
     select
         case
+            when {{ is_fivetran_deleted('refunds') }}
+                then '_fivetran_deleted, not read'
             when paid_out.refund_id is not null
                 then 'held by a credit note, not read again'
             when lower({{ clean_text('refunds.status') }}) = 'succeeded'

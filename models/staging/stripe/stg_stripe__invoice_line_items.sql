@@ -1,7 +1,8 @@
 -- Stripe invoice lines, and one tax line per taxed invoice, in the shape of
 -- the contract's `invoice_line_items` table, every column as text (README,
--- "Using Stripe data"). Lines of draft and deleted invoices are not read
--- (stripe_input_summary counts them). Also carries each line's net in minor
+-- "Using Stripe data"). Lines of draft and deleted invoices are not read,
+-- nor rows Fivetran marks deleted (_fivetran_deleted): stripe_input_summary
+-- counts them. Also carries each line's net in minor
 -- units, which spreads charge refunds (stg_stripe__refunds). Grain: one row
 -- per line read, plus one per taxed invoice.
 with
@@ -47,13 +48,23 @@ line_rows as (
             as plan_id,
         lower({{ clean_text('type') }}) as line_type,
         lower({{ clean_text('proration') }}) as proration,
-        {{ clean_text('amount') }} as amount_minor,
+        {{ stripe_whole_text('amount') }} as amount_minor,
         upper({{ clean_text('currency') }}) as currency,
-        {{ clean_text('quantity') }} as quantity,
+        {{ stripe_whole_text('quantity') }} as quantity,
         {{ clean_text('period_start') }} as period_start_at,
         {{ clean_text('period_end') }} as period_end_at,
         {{ clean_text('_fivetran_synced') }} as synced_at
     from lines
+    where not {{ is_fivetran_deleted() }}
+
+),
+
+-- Rows Fivetran marks deleted are not there: they are no copy of their id.
+live_invoices as (
+
+    select *
+    from invoices
+    where not is_fivetran_deleted
 
 ),
 
@@ -73,8 +84,19 @@ invoice_keys as (
         max(synced_at) as synced_at,
         max({{ strict_cast('synced_at', 'timestamp') }}) as synced_timestamp,
         max(case when outcome = 'read' then 1 else 0 end) = 1 as is_read
-    from invoices
+    from live_invoices
     group by 1
+
+),
+
+-- Ids Fivetran marks deleted: the lines of one that has no other row are
+-- not read (stripe_input_summary counts them), rather than rejected as
+-- lines of a missing invoice.
+deleted_invoice_ids as (
+
+    select distinct invoice_id
+    from invoices
+    where is_fivetran_deleted
 
 ),
 
@@ -98,25 +120,44 @@ plan_flags as (
 
 ),
 
--- The line discounts, summed over coupons in minor units; a discount
--- amount that is not an integer makes the line's discount that text, so
--- that the contract rejects it (invalid_discount_amount).
-line_discounts as (
+discount_rows as (
 
     select
         {{ clean_text('type_id') }} as line_item_id,
-        sum({{ stripe_minor(clean_text('amount')) }}) as discount_minor,
-        max(
-            {{ strict_cast(clean_text('_fivetran_synced'), 'timestamp') }}
-        ) as discount_synced_at,
-        min(
-            case
-                when not {{ is_castable(clean_text('amount'), 'integer') }}
-                    then {{ clean_text('amount') }}
-            end
-        ) as unreadable_discount
+        {{ stripe_whole_text('amount') }} as discount_minor,
+        {{ strict_cast(clean_text('_fivetran_synced'), 'timestamp') }}
+            as synced_at,
+        {{ is_fivetran_deleted() }} as is_fivetran_deleted
     from discounts
     where upper({{ clean_text('type') }}) = 'PARENT_INVOICE_LINE_ITEM'
+
+),
+
+-- The line discounts, summed over coupons in minor units; a discount
+-- amount that is not an integer makes the line's discount that text, so
+-- that the contract rejects it (invalid_discount_amount). A discount
+-- Fivetran marks deleted takes nothing off, but its sync still dates the
+-- line: the line's discount changed then (docs/incremental.md).
+line_discounts as (
+
+    select
+        line_item_id,
+        sum(
+            case
+                when not is_fivetran_deleted
+                    then {{ stripe_minor('discount_minor') }}
+            end
+        ) as discount_minor,
+        max(synced_at) as discount_synced_at,
+        min(
+            case
+                when
+                    not is_fivetran_deleted
+                    and not {{ is_castable('discount_minor', 'integer') }}
+                    then discount_minor
+            end
+        ) as unreadable_discount
+    from discount_rows
     group by 1
 
 ),
@@ -140,11 +181,18 @@ joined_lines as (
     from line_rows
     left join invoice_keys
         on line_rows.invoice_id = invoice_keys.invoice_id
+    left join deleted_invoice_ids
+        on line_rows.invoice_id = deleted_invoice_ids.invoice_id
     left join plan_flags
         on line_rows.plan_id = plan_flags.plan_id
     left join line_discounts
         on line_rows.line_item_id = line_discounts.line_item_id
-    where invoice_keys.invoice_id is null or invoice_keys.is_read
+    where
+        invoice_keys.is_read
+        or (
+            invoice_keys.invoice_id is null
+            and deleted_invoice_ids.invoice_id is null
+        )
 
 ),
 

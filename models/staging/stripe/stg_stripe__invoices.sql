@@ -1,9 +1,11 @@
 -- Stripe invoices with the fields their lines take, and whether they are
 -- read at all (README, "Using Stripe data"): drafts are not invoices yet,
--- and deleted invoices are gone from Stripe. The one place that rule
--- lives: stg_stripe__invoice_line_items reads the lines of invoices whose
--- outcome is 'read', and stripe_input_summary counts the others. Grain:
--- one row per row of Stripe `invoice`.
+-- deleted invoices are gone from Stripe, and a row Fivetran marks deleted
+-- (_fivetran_deleted) is not there at all, so it is no copy of its id
+-- either. The one place that rule lives: stg_stripe__invoice_line_items
+-- reads the lines of invoices whose outcome is 'read', and
+-- stripe_input_summary counts the others. Grain: one row per row of
+-- Stripe `invoice`.
 with
 
 invoices as (
@@ -23,9 +25,10 @@ cleaned as (
             {{ clean_text('status_transitions_finalized_at') }},
             {{ clean_text('created') }}
         ) as invoiced_at,
-        {{ clean_text('tax') }} as tax_minor,
+        {{ stripe_whole_text('tax') }} as tax_minor,
         coalesce(lower({{ clean_text('is_deleted') }}) = 'true', false)
             as is_deleted,
+        {{ is_fivetran_deleted() }} as is_fivetran_deleted,
         {{ clean_text('_fivetran_synced') }} as synced_at
     from invoices
 
@@ -36,6 +39,7 @@ final as (
     select
         *,
         case
+            when is_fivetran_deleted then '_fivetran_deleted, not read'
             when is_deleted then 'deleted, not read'
             when invoice_status = 'draft' then 'draft, not read'
             else 'read'

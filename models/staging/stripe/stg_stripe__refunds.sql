@@ -3,7 +3,8 @@
 -- per line of an issued credit note; per invoice line a succeeded charge
 -- refund (one no credit note paid out) is spread over; and one row per such
 -- refund that cannot be spread, which the contract then rejects with its
--- reasons.
+-- reasons. Rows Fivetran marks deleted (_fivetran_deleted) are not read:
+-- stripe_input_summary counts them.
 with
 
 credit_notes as (
@@ -50,6 +51,17 @@ credit_note_rows as (
         {{ clean_text('created') }} as created,
         {{ clean_text('refund_id') }} as refund_id
     from credit_notes
+    where not {{ is_fivetran_deleted() }}
+
+),
+
+-- Credit notes Fivetran marks deleted: the lines of one that has no other
+-- row are not read, rather than rejected as lines of a missing credit note.
+deleted_credit_note_ids as (
+
+    select distinct {{ clean_text('id') }} as credit_note_id
+    from credit_notes
+    where {{ is_fivetran_deleted() }}
 
 ),
 
@@ -59,13 +71,14 @@ credit_note_line_rows as (
         {{ clean_text('id') }} as credit_note_line_id,
         {{ clean_text('credit_note_id') }} as credit_note_id,
         lower({{ clean_text('type') }}) as line_type,
-        {{ clean_text('amount') }} as amount_minor,
-        {{ clean_text('discount_amount') }} as discount_minor,
+        {{ stripe_whole_text('amount') }} as amount_minor,
+        {{ stripe_whole_text('discount_amount') }} as discount_minor,
         coalesce(
             {{ clean_text('invoice_line_item_id') }},
             {{ clean_text('invoice_line_item') }}
         ) as line_item_id
     from credit_note_lines
+    where not {{ is_fivetran_deleted() }}
 
 ),
 
@@ -74,11 +87,12 @@ refund_rows as (
     select
         {{ clean_text('id') }} as refund_id,
         {{ clean_text('charge_id') }} as charge_id,
-        {{ clean_text('amount') }} as amount_minor,
+        {{ stripe_whole_text('amount') }} as amount_minor,
         upper({{ clean_text('currency') }}) as currency,
         lower({{ clean_text('status') }}) as refund_status,
         {{ clean_text('created') }} as created
     from refunds
+    where not {{ is_fivetran_deleted() }}
 
 ),
 
@@ -105,7 +119,8 @@ line_exponents as (
 ),
 
 -- Lines of issued credit notes, and of credit notes that are missing (kept,
--- to be rejected); lines of void credit notes are not refunds.
+-- to be rejected); lines of void credit notes are not refunds, nor those of
+-- a credit note Fivetran marks deleted.
 credited as (
 
     select
@@ -121,11 +136,18 @@ credited as (
         on
             credit_note_line_rows.credit_note_id
             = credit_note_rows.credit_note_id
+    left join deleted_credit_note_ids
+        on
+            credit_note_line_rows.credit_note_id
+            = deleted_credit_note_ids.credit_note_id
     left join line_exponents
         on credit_note_line_rows.line_item_id = line_exponents.line_item_id
     where
-        credit_note_rows.credit_note_id is null
-        or credit_note_rows.credit_note_status = 'issued'
+        credit_note_rows.credit_note_status = 'issued'
+        or (
+            credit_note_rows.credit_note_id is null
+            and deleted_credit_note_ids.credit_note_id is null
+        )
 
 ),
 
