@@ -34,7 +34,8 @@ def edit(path: Path, change) -> None:
 
 def restate(folder: Path) -> None:
     """A's January invoice voided, and a 20.00 coupon on B's annual line
-    (two old lines, whose own rows Fivetran does not sync again)."""
+    (two old lines, whose own rows Fivetran does not sync again); C's March
+    line soft-deleted."""
     def void(rows, fields):
         for row in rows:
             if row["id"] == "in_a1":
@@ -47,8 +48,17 @@ def restate(folder: Path) -> None:
         return rows + [{"id": "di_late", "type": "PARENT_INVOICE_LINE_ITEM",
                         "type_id": "il_b1", "amount": "2000", "_fivetran_synced": LATER}]
 
+    def soft_delete(rows, fields):
+        # C's March line, marked deleted by Fivetran's soft delete; the
+        # sync time is left as it was: the incremental build must not need it.
+        fields.append("_fivetran_deleted")
+        for row in rows:
+            row["_fivetran_deleted"] = "true" if row["unique_id"] == "" and row["id"] == "il_c3" else ""
+        return rows
+
     edit(folder / "invoice.csv", void)
     edit(folder / "discount.csv", coupon)
+    edit(folder / "invoice_line_item.csv", soft_delete)
 
 
 def marts(build) -> dict[str, list[tuple]]:
@@ -97,6 +107,15 @@ def test_the_changes_reach_january_by_hand(builds):
     assert incremental.rows(
         "select paying_accounts, mrr from main.mart_arpu_monthly where month = '2025-01-01'"
     ) == [(3, Decimal("251.833333"))]
+
+
+def test_the_soft_deleted_line_leaves_march(builds):
+    """C's March line (15000 JPY) is gone from the incremental build's
+    fact, as from the full build's."""
+    before, incremental, _ = builds
+    assert any(row[0] == "il_c3" for row in before["fct_revenue"])
+    assert incremental.rows("select count(*) from main.fct_revenue where line_item_id = 'il_c3'") \
+        == [(0,)]
 
 
 def test_incremental_equals_full(builds):
