@@ -58,3 +58,28 @@
 {% macro finish_reasons(reasons) -%}
     nullif(substr({{ reasons }}, 3), '')
 {%- endmacro %}
+
+{#- The forms a rejection invalid_<column> expected, for the date and
+    timestamp columns of the contract (contract_forms); NULL for any other
+    reason. Read from the source definition, as contract_reasons is. -#}
+{% macro expected_forms(table_expression, reason_expression) -%}
+    {%- set branches = [] -%}
+    {%- if execute -%}
+        {%- for source in graph.sources.values() if source.source_name == 'billing' -%}
+            {%- for column in source.columns.values()
+                  if column.meta.contract_type in ('date', 'timestamp') -%}
+                {%- do branches.append(
+                    "when " ~ table_expression ~ " = '" ~ source.name ~ "' and "
+                    ~ reason_expression ~ " = 'invalid_" ~ column.name ~ "' then '"
+                    ~ arpu.contract_forms(column.meta.contract_type) ~ "'") -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if branches -%}
+        case
+            {{ branches | join('\n            ') }}
+        end
+    {%- else -%}
+        cast(null as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}

@@ -65,6 +65,85 @@
     end)
 {%- endmacro %}
 
+{#- A timestamp: a date, a space or T, HH:MM:SS, an optional fraction,
+    and an optional zone (ISO 8601 / RFC 3339): Z, or a numeric offset from
+    UTC as +HH:MM, +HHMM or +HH (or -). Nothing else: no lower-case z, no
+    space before the zone, no zone without a time. -#}
+{%- macro _timestamp_pattern() -%}
+    {{ arpu._date_pattern() }}[ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]([.][0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?
+{%- endmacro -%}
+
+{#- Which zone a text matched to _timestamp_pattern ends in, by its length:
+    1 is Z, 6 +HH:MM, 5 +HHMM, 3 +HH. The time before a zone ends in digits,
+    so a sign at that distance from the end can only open an offset. -#}
+{% macro _ends_in_zone(expression, zone_length) -%}
+    {%- if zone_length == 1 -%}
+        (substr({{ expression }}, length({{ expression }}), 1) = 'Z')
+    {%- else -%}
+        (substr({{ expression }}, length({{ expression }}) - {{ zone_length - 1 }}, 1) in ('+', '-'))
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro _without_zone(expression, zone_length) -%}
+    substr({{ expression }}, 1, length({{ expression }}) - {{ zone_length }})
+{%- endmacro %}
+
+{#- The signed offset of a zone of that length, in minutes east of UTC. -#}
+{% macro _utc_offset_minutes(expression, zone_length) -%}
+    {%- set start = 'length(' ~ expression ~ ') - ' ~ (zone_length - 1) -%}
+    (case when substr({{ expression }}, {{ start }}, 1) = '-' then -1 else 1 end
+        * ({{ arpu._utc_offset_size(expression, zone_length) }}))
+{%- endmacro %}
+
+{#- hours * 60 + minutes of an offset; minutes must stay below 60. -#}
+{% macro _utc_offset_size(expression, zone_length) -%}
+    {%- set start = 'length(' ~ expression ~ ') - ' ~ (zone_length - 1) -%}
+    cast(substr({{ expression }}, {{ start }} + 1, 2) as integer) * 60
+    {%- if zone_length > 3 %}
+        + cast(substr({{ expression }}, length({{ expression }}) - 1, 2) as integer)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- True unless the text ends in an offset out of range: minutes 00-59 and
+    at most 14:00 either way (the widest offsets in use are -12:00 and
+    +14:00). A shifted time must also stay within years 1 to 9999, where
+    every engine can write it: an offset on 0001-01-01 or 9999-12-31 does
+    not cast. Only evaluated behind a CASE on _timestamp_pattern. -#}
+{% macro _is_utc_offset_in_range(expression) -%}
+    case
+        {%- for zone_length in [6, 5, 3] %}
+        when {{ arpu._ends_in_zone(expression, zone_length) }}
+            then {{ arpu._utc_offset_size(expression, zone_length) }} <= 840
+            {%- if zone_length > 3 %}
+                and cast(substr({{ expression }}, length({{ expression }}) - 1, 2) as integer) < 60
+            {%- endif %}
+                and substr({{ expression }}, 1, 10) not in ('0001-01-01', '9999-12-31')
+        {%- endfor %}
+        else true
+    end
+{%- endmacro %}
+
+{#- A date, or a date and time without zone, as a timestamp: T read as a
+    space, fractional seconds past microseconds cut (no engine keeps them). -#}
+{% macro _local_timestamp(expression) -%}
+    cast(substr({{ dbt.replace(expression, "'T'", "' '") }}, 1, 26) as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- A timestamp moved by a whole number of minutes, exactly (microseconds
+    kept). dbt's dateadd would do on DuckDB and PostgreSQL, but on Spark it
+    goes through whole Unix seconds and drops the fraction. -#}
+{% macro add_minutes(expression, minutes) %}
+    {{ return(adapter.dispatch('add_minutes', 'arpu')(expression, minutes)) }}
+{% endmacro %}
+
+{% macro default__add_minutes(expression, minutes) -%}
+    {{ dbt.dateadd('minute', minutes, expression) }}
+{%- endmacro %}
+
+{% macro spark__add_minutes(expression, minutes) -%}
+    timestampadd(minute, {{ minutes }}, {{ expression }})
+{%- endmacro %}
+
 {% macro is_castable(expression, contract_type) -%}
     {%- if contract_type == 'text' -%}
         true
@@ -91,13 +170,26 @@
             when {{ arpu.regex_full_match(expression, arpu._date_pattern()) }}
                 and length({{ expression }}) = 10
                 then {{ arpu._is_calendar_date(expression) }}
-            when {{ arpu.regex_full_match(expression, arpu._date_pattern() ~ '[ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]([.][0-9]+)?') }}
+            when {{ arpu.regex_full_match(expression, arpu._timestamp_pattern()) }}
                 then {{ arpu._is_calendar_date(expression) }}
                     and cast(substr({{ expression }}, 12, 2) as integer) < 24
+                    and {{ arpu._is_utc_offset_in_range(expression) }}
             else false
         end)
     {%- else -%}
         {{ exceptions.raise_compiler_error("Unknown contract type " ~ contract_type) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The forms is_castable accepts for a date or timestamp, in words, for
+    people: a rejection (invalid_<column>) says which were expected. Dates
+    and times are where exports differ; the other types' forms are plain.
+    Keep in step with is_castable and docs/billing_contract.md. -#}
+{% macro contract_forms(contract_type) -%}
+    {%- if contract_type == 'date' -%}
+        YYYY-MM-DD, a real calendar date
+    {%- elif contract_type == 'timestamp' -%}
+        YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS with a space or T, an optional .fraction and an optional zone: Z, +HH:MM, +HHMM or +HH (or -, at most 14:00)
     {%- endif -%}
 {%- endmacro %}
 
@@ -122,9 +214,24 @@
             when lower({{ expression }}) = 'false' then false
         end
     {%- elif contract_type == 'timestamp' -%}
-        {#- Fractional seconds past microseconds are cut: no engine keeps them. -#}
+        {#- In UTC: a value with an offset is its local time minus the offset.
+            Only a value that is not a date alone can carry a zone, so the
+            date-only form is ruled out first (its dashes sit where a zone's
+            sign would). -#}
         case when {{ arpu.is_castable(expression, contract_type) }}
-            then cast(substr({{ dbt.replace(expression, "'T'", "' '") }}, 1, 26) as {{ dbt.type_timestamp() }})
+            then case
+                when length({{ expression }}) = 10
+                    then {{ arpu._local_timestamp(expression) }}
+                when {{ arpu._ends_in_zone(expression, 1) }}
+                    then {{ arpu._local_timestamp(arpu._without_zone(expression, 1)) }}
+                {%- for zone_length in [6, 5, 3] %}
+                when {{ arpu._ends_in_zone(expression, zone_length) }}
+                    then {{ arpu.add_minutes(
+                        arpu._local_timestamp(arpu._without_zone(expression, zone_length)),
+                        '-' ~ arpu._utc_offset_minutes(expression, zone_length)) }}
+                {%- endfor %}
+                else {{ arpu._local_timestamp(expression) }}
+            end
         end
     {%- else -%}
         case when {{ arpu.is_castable(expression, contract_type) }}

@@ -12,23 +12,16 @@ from pathlib import Path
 from conftest import ROOT, build_env, write_tables
 
 
-def test_freshness_reads_padded_load_times(tmp_path):
+def line(line_id: str, invoice_date: str, updated_at: str | None = None) -> dict:
+    return {"line_item_id": line_id, "invoice_id": line_id, "account_id": "a",
+            "charge_type": "one_time", "amount": "1", "currency": "USD",
+            "invoice_date": invoice_date, "invoice_status": "paid", "updated_at": updated_at}
+
+
+def max_loaded_at(tmp_path, lines: list[dict]) -> tuple[dict, str]:
     data = write_tables(tmp_path / "data", {
         "accounts": [{"account_id": "a", "created_at": "2024-01-01"}],
-        "invoice_line_items": [
-            {"line_item_id": "padded", "invoice_id": "i1", "account_id": "a",
-             "charge_type": "one_time", "amount": "1", "currency": "USD",
-             "invoice_date": "2024-03-01", "invoice_status": "paid",
-             "updated_at": "  2024-03-10 10:00:00 "},
-            {"line_item_id": "no_load_time", "invoice_id": "i2", "account_id": "a",
-             "charge_type": "one_time", "amount": "1", "currency": "USD",
-             "invoice_date": "2024-03-09", "invoice_status": "paid"},
-            # A wrong clock must not keep a stopped export fresh until 2099.
-            {"line_item_id": "from_the_future", "invoice_id": "i3", "account_id": "a",
-             "charge_type": "one_time", "amount": "1", "currency": "USD",
-             "invoice_date": "2024-03-01", "invoice_status": "paid",
-             "updated_at": "2099-01-01 00:00:00"},
-        ],
+        "invoice_line_items": lines,
     })
     profiles = tmp_path / "profiles"
     profiles.mkdir()
@@ -44,6 +37,28 @@ def test_freshness_reads_padded_load_times(tmp_path):
     # Data from 2024 is stale today: freshness errors, but it has measured.
     (result,) = json.loads((target / "sources.json").read_text())["results"]
     assert result["unique_id"] == "source.arpu.billing.invoice_line_items", done.stdout
+    return result, done.stdout
+
+
+def test_freshness_reads_padded_load_times(tmp_path):
+    result, _ = max_loaded_at(tmp_path, [
+        line("padded", "2024-03-01", "  2024-03-10 10:00:00 "),
+        line("no_load_time", "2024-03-09"),
+        # A wrong clock must not keep a stopped export fresh until 2099.
+        line("from_the_future", "2024-03-01", "2099-01-01 00:00:00"),
+    ])
     # The padded 2024-03-10 10:00 is newer than the other line's 2024-03-09,
     # and 2099 is ignored.
     assert result["max_loaded_at"].startswith("2024-03-10T10:00:00")
+
+
+def test_freshness_compares_load_times_in_utc(tmp_path):
+    result, stdout = max_loaded_at(tmp_path, [
+        # 2024-03-11 01:30 UTC: the newest, though its local date is the 10th.
+        line("west", "2024-03-01", "2024-03-10T23:30:00-02:00"),
+        line("plain", "2024-03-01", "2024-03-11 01:00:00"),
+        # 2024-03-11 00:15 UTC.
+        line("east", "2024-03-01", "2024-03-11T05:45:00+05:30"),
+        line("zulu", "2024-03-01", "2024-03-11T01:20:00Z"),
+    ])
+    assert result["max_loaded_at"].startswith("2024-03-11T01:30:00"), stdout

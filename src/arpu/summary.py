@@ -185,7 +185,7 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
             details = _segments(connection, row[0], min_segment_accounts) + _alerts(connection, row[0])
         rejected = connection.execute(
             """
-            select source_table, rejection_reason, count(*)
+            select source_table, rejection_reason, count(*), max(expected_forms)
             from main.rejected_rows_by_reason
             group by 1, 2
             order by 1, 2
@@ -233,7 +233,8 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
             f"Warning: {rejected_rows:,} input rows rejected and left out of every metric.\n"
             "  See tables rejected_rows and rejected_invoice_line_items. By reason:\n"
             + "\n".join(f"  {printable(table):<20} {printable(reason):<36} {count:>8,}"
-                        for table, reason, count in rejected)
+                        + (f"\n    expected {expected}" if expected else "")
+                        for table, reason, count, expected in rejected)
         )
     if over_refunded_lines:
         warnings.append(_over_refund_warning(over_refunded_lines, over_refunds))

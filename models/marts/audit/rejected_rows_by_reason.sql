@@ -28,12 +28,16 @@ split as (
 
 ),
 
+-- A date or time that does not cast names the forms that do: exports
+-- differ most there (docs/billing_contract.md).
 final as (
 
     select
         source_table,
         row_key,
-        rejection_reason
+        rejection_reason,
+        {{ arpu.expected_forms('source_table', 'rejection_reason') }}
+            as expected_forms
     from split
     where rejection_reason is not null and rejection_reason != ''
 
