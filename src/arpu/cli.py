@@ -226,7 +226,7 @@ def build(
     database = database.resolve()
     unchanged = f"Nothing was built; {database} is unchanged."
     try:
-        check_inputs(project, data_dir, source)
+        inputs = check_inputs(project, data_dir, source)
     except InputError as error:
         _fail(f"{error}\n{unchanged}", EXIT_INPUT)
     except OSError as error:
@@ -239,7 +239,7 @@ def build(
             check_replaceable(database)
             clean_stale_builds(database)
             _build_and_publish(project, data_dir, database, as_of, full_refresh,
-                               allow_empty, storage_version, source)
+                               allow_empty, storage_version, source, inputs.loader_vars)
     except BuildLocked as error:
         _fail(str(error), EXIT_BUSY)
     except HeldOpen as error:
@@ -301,14 +301,15 @@ def load(data_dir: Path | None, target: str, source: str) -> None:
         _fail(str(error), EXIT_INPUT)
     data_dir = (data_dir or project / "demo_data").resolve()
     try:
-        check_inputs(project, data_dir, source)
+        inputs = check_inputs(project, data_dir, source)
     except InputError as error:
         _fail(f"{error}\nNothing was loaded.", EXIT_INPUT)
     except OSError as error:
         _fail(f"{_os_error_text(error, data_dir)}\nNothing was loaded.", EXIT_INPUT)
     with tempfile.TemporaryDirectory(prefix="arpu-load-") as scratch:
         try:
-            counts = warehouse.load(target, project, data_dir, Path(scratch), source)
+            counts = warehouse.load(target, project, data_dir, Path(scratch), source,
+                                    inputs.loader_vars)
         except warehouse.WarehouseError as error:
             _fail(f"{error}\nNothing was loaded.", EXIT_FAILED)
     _echo(f"Loaded {printable(data_dir)} into {target}:")
@@ -511,6 +512,7 @@ def _build_and_publish(
     allow_empty: bool,
     storage_version: str,
     source: str,
+    loader_vars: dict,
 ) -> None:
     target = staging_path(database)
     work = work_dir(database)
@@ -519,6 +521,7 @@ def _build_and_publish(
         "billing_source": source,
         "arpu_version": importlib.metadata.version("arpu-metrics"),
         "arpu_definition": definition_checksum(project),
+        **loader_vars,
     }
     if as_of:
         variables["as_of_date"] = as_of

@@ -82,20 +82,66 @@ def _check_utf8(path: Path) -> None:
                 raise InputError(f"{printable(path)}, line {line}: not UTF-8 text.") from None
 
 
-def _csv_header(path: Path) -> list[str]:
-    """The header of a CSV file, after reading every row: a ragged row or
-    bytes that are not UTF-8 stop the run here, named by line, instead of
-    as a reader error deep inside dbt. A byte-order mark (Excel's UTF-8
-    export) is not part of the first column's name, and a field may be of
-    any length."""
+_ENDINGS = {"\r\n": "CRLF (Windows)", "\n": "LF (Unix)", "\r": "CR (old Mac)"}
+
+
+def _line_ending(line: str) -> str:
+    return next((ending for ending in _ENDINGS if line.endswith(ending)), "")
+
+
+@dataclass
+class _LineEndings:
+    """The line endings that end a file's rows. A newline inside a quoted
+    field is part of the value, not a line ending: the csv module reads
+    the lines a row spans, and only the last one's ending ends the row."""
+
+    path: Path
+    first: str = ""
+    previous: str = ""
+    mixed: bool = False
+
+    def row_ends(self, ending: str, line: int) -> None:
+        if not ending:  # the last line, without a terminator
+            return
+        self.first = self.first or ending
+        if ending != self.previous and self.previous and "\r" in (ending, self.previous):
+            # DuckDB's strict reader refuses such a file, its relaxed one
+            # misreads it (the row after a lone CR loses its first field).
+            raise InputError(
+                f"{printable(self.path)}, line {line}: this line ends in {_ENDINGS[ending]} where the "
+                f"row before ends in {_ENDINGS[self.previous]}; a file may mix CRLF and LF "
+                "line endings, but not CR with either. Save it again with one kind of line "
+                "ending (e.g. `dos2unix FILE`, then `mac2unix FILE`)."
+            )
+        self.mixed = self.mixed or ending != self.first
+        self.previous = ending
+
+
+def _csv_header(path: Path) -> tuple[list[str], bool]:
+    """The header of a CSV file, after reading every row, and whether its
+    rows end in both CRLF and LF (two exports put together: read, with
+    DuckDB's relaxed parser). A ragged row, bytes that are not UTF-8 or a
+    lone CR among other line endings stop the run here, named by line,
+    instead of as a reader error deep inside dbt. A byte-order mark
+    (Excel's UTF-8 export) is not part of the first column's name, and a
+    field may be of any length."""
     _check_utf8(path)
     csv.field_size_limit(sys.maxsize)
     header: list[str] = []
     row_start = 1
+    endings = _LineEndings(path)
+    last_line = [""]
+
+    def lines(handle):
+        for line in handle:
+            last_line[0] = line
+            yield line
+
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, strict=True)
+            reader = csv.reader(lines(handle), strict=True)
             for row in reader:
+                endings.row_ends(_line_ending(last_line[0]), reader.line_num)
                 if not header:
                     header = row
                 elif row and len(row) != len(header):
@@ -116,7 +162,7 @@ def _csv_header(path: Path) -> list[str]:
                          f"({printable(error)}).") from None
     if not header:
         raise InputError(f"{printable(path)}: empty file, expected a header row.")
-    return header
+    return header, endings.mixed
 
 
 def _parquet_columns(path: Path, contract_columns: tuple[str, ...]) -> list[str]:
@@ -168,17 +214,30 @@ def _sql_path(path: Path) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def check_inputs(project_dir: Path, data_dir: Path,
-                 source: str = "contract") -> dict[str, Path | None]:
-    """Every required table of the input (`contract` or `stripe`) has one
-    file with every required column.
+@dataclass(frozen=True)
+class Inputs:
+    """What the input check found: the file of each table (None for an
+    absent optional one), and the CSV files whose rows end in both CRLF
+    and LF."""
 
-    Returns the file found for each table (None for an absent optional one).
-    """
+    files: dict[str, Path | None]
+    mixed_line_endings: tuple[str, ...] = ()
+
+    @property
+    def loader_vars(self) -> dict:
+        """The dbt vars the loader (macros/load_billing_files.sql) needs to
+        read these files."""
+        return {"csv_files_with_mixed_line_endings": list(self.mixed_line_endings)}
+
+
+def check_inputs(project_dir: Path, data_dir: Path, source: str = "contract") -> Inputs:
+    """Every required table of the input (`contract` or `stripe`) has one
+    file with every required column, and every file reads."""
     if not data_dir.is_dir():
         raise InputError(
             f"Data folder {printable(data_dir)} does not exist or is not a folder.")
     files: dict[str, Path | None] = {}
+    mixed: list[str] = []
     for table in load_input_tables(project_dir, source):
         path = find_file(data_dir, table.name)
         if path is None:
@@ -191,7 +250,9 @@ def check_inputs(project_dir: Path, data_dir: Path,
             files[table.name] = None
             continue
         if path.suffix == ".csv":
-            header = _csv_header(path)
+            header, mixes_endings = _csv_header(path)
+            if mixes_endings:
+                mixed.append(path.name)
         else:
             header = _parquet_columns(path, table.columns)
         present = _contract_names(path, header, table.columns)
@@ -199,4 +260,4 @@ def check_inputs(project_dir: Path, data_dir: Path,
             if column not in present:
                 raise InputError(f"{printable(path)}: required column '{column}' is missing.")
         files[table.name] = path
-    return files
+    return Inputs(files, tuple(mixed))

@@ -51,15 +51,18 @@ def schema_name(value: str | None) -> str:
 
 # ------------------------------------------------------------------ loading
 
-def stage_files(project: Path, data_dir: Path, work: Path, source: str = "contract") -> Path:
+def stage_files(project: Path, data_dir: Path, work: Path, source: str = "contract",
+                loader_vars: dict | None = None) -> Path:
     """Read the input files into a scratch DuckDB file, every column as
     text, with the DuckDB build's own loader: contract tables into schema
-    billing_raw, Stripe tables into stripe_raw."""
+    billing_raw, Stripe tables into stripe_raw. loader_vars: from the
+    input check (contract.Inputs)."""
     stage = work / "stage.duckdb"
     for leftover in (stage, stage.with_name(stage.name + ".wal")):
         leftover.unlink(missing_ok=True)
     outcome = run_dbt(["run-operation", "load_billing_files"], database=stage, work=work,
-                      variables={"billing_data_dir": str(data_dir), "billing_source": source})
+                      variables={"billing_data_dir": str(data_dir), "billing_source": source,
+                                 **(loader_vars or {})})
     if not outcome.success:
         # dbt's message may quote a value of a file: its lines are kept.
         raise WarehouseError(f"Could not read {printable(data_dir)}: "
@@ -110,10 +113,10 @@ def input_tables(project: Path, source: str) -> list[Loaded]:
 
 
 def load(target: str, project: Path, data_dir: Path, work: Path,
-         source: str = "contract") -> dict[str, int]:
+         source: str = "contract", loader_vars: dict | None = None) -> dict[str, int]:
     """Load a folder of input files into the warehouse `target`, replacing
     what its tables held. Returns the rows loaded per table."""
-    stage = stage_files(project, data_dir, work, source)
+    stage = stage_files(project, data_dir, work, source, loader_vars)
     tables = input_tables(project, source)
     connection = duckdb.connect(str(stage), read_only=True)
     try:
