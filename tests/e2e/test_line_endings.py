@@ -19,7 +19,8 @@ LINE_HEADER = ("line_item_id,invoice_id,account_id,charge_type,amount,currency,"
 def line(account: str, month: int, amount: str) -> str:
     start = f"2024-{month:02d}-01"
     end = f"2024-{month + 1:02d}-01"
-    return f"{account}_{month},i_{account}_{month},{account},recurring,{amount},USD,{start},{end},{start},paid"
+    return (f"{account}_{month},i_{account}_{month},{account},recurring,{amount},USD,"
+            f"{start},{end},{start},paid")
 
 
 def write(folder, name: str, lines: list[str], endings: list[str]) -> None:
