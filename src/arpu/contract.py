@@ -108,10 +108,10 @@ class _LineEndings:
             # DuckDB's strict reader refuses such a file, its relaxed one
             # misreads it (the row after a lone CR loses its first field).
             raise InputError(
-                f"{printable(self.path)}, line {line}: this line ends in {_ENDINGS[ending]} where the "
-                f"row before ends in {_ENDINGS[self.previous]}; a file may mix CRLF and LF "
-                "line endings, but not CR with either. Save it again with one kind of line "
-                "ending (e.g. `dos2unix FILE`, then `mac2unix FILE`)."
+                f"{printable(self.path)}, line {line}: this line ends in {_ENDINGS[ending]} "
+                f"where the row before ends in {_ENDINGS[self.previous]}; a file may mix CRLF "
+                "and LF line endings, but not CR with either. Save it again with one kind of "
+                "line ending (e.g. `dos2unix FILE`, then `mac2unix FILE`)."
             )
         self.mixed = self.mixed or ending != self.first
         self.previous = ending
