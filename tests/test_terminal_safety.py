@@ -179,7 +179,7 @@ def test_summary_escapes_every_value_it_quotes():
             ('2024-02-01', 'arpa_decline', 'industry', 'x\nWarning: none', -0.5, -0.05);
         create table rejected_rows as select 1 as row_id;
         create table rejected_rows_by_reason as select 'accounts' as source_table,
-            'reason\x9b1m' as rejection_reason;
+            'reason\x9b1m' as rejection_reason, cast(null as text) as expected_forms;
     """)
     text = summarize_connection(connection, min_segment_accounts=10).text
     assert raw_controls(text) == []
