@@ -162,7 +162,9 @@ def test_summary_escapes_every_value_it_quotes():
         create table arpu_build_info as select date '2024-02-01' as as_of_date,
             date '2024-01-01' as first_month, date '2024-02-01' as last_month,
             2 as months_reported, 3 as invoice_lines, 3 as invoice_lines_checked,
-            'stripe' as billing_source;
+            'stripe' as billing_source, 3 as revenue_lines, 2 as revenue_lines_accepted,
+            0 as lines_updated_in_future;
+        create table over_refunded_lines (line_item_id text, refund_count bigint);
         create table stripe_input_summary (stripe_table text, outcome text, row_count bigint);
         insert into stripe_input_summary values
             ('credit_note', 'void\x1b[2J\rpaid, not read', 2), ('invoice', 'read', 5);
