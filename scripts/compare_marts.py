@@ -30,8 +30,9 @@ significant digits, Spark the shortest exact text): the 12th place
 differs, and where a value rounded to 6 places lies on a half, the 6th.
 
 Skipped as volatile: in arpu_build_info, built_at, dbt_version,
-invocation_id (when and by what the build ran), project_version (set by
-`arpu build` only), billing_data_dir (where DuckDB read the files; a
+invocation_id (when and by what the build ran), project_version and
+definition_checksum (set by `arpu build` only; a plain `dbt build` leaves
+them null), billing_data_dir (where DuckDB read the files; a
 warehouse reads tables) and invoice_lines_checked (how many lines an
 incremental run judged again; every line on a full build); in
 fct_revenue, line_fingerprint (bookkeeping of incremental runs, a hash
@@ -72,7 +73,7 @@ from arpu.publish import mart_names  # noqa: E402
 VOLATILE = {
     "arpu_build_info": {
         "built_at", "dbt_version", "invocation_id", "project_version",
-        "billing_data_dir", "invoice_lines_checked",
+        "definition_checksum", "billing_data_dir", "invoice_lines_checked",
     },
     "fct_revenue": {"line_fingerprint"},
 }

@@ -232,9 +232,6 @@ def test_a_write_ahead_log_left_by_a_crashed_writer_is_not_replayed_onto_the_bui
     assert not wal.exists()
     assert f"Removed {wal}, a write-ahead log left by a program" in build.stderr
     assert re.search(r"^  MRR +20\.00$", build.stdout, re.MULTILINE), build.stdout
-    # And the next build, which starts from a copy of the published file, agrees.
-    build_ok(second, database)
-    assert mrr(database) == 20
 
 
 def test_a_build_stops_before_publishing_while_a_writer_is_connected(published):
@@ -264,9 +261,6 @@ def test_a_build_stops_before_publishing_while_a_writer_is_connected(published):
     assert "Traceback" not in stderr
     assert mrr(database) == 1
     assert not list(database.parent.glob(".marts.duckdb.building-*"))
-    # Once it has closed, the build publishes the build and nothing else.
-    build_ok(second, database)
-    assert mrr(database) == 20
 
 
 def test_an_input_whose_revenue_lines_are_all_rejected_is_not_published(published, tmp_path):
@@ -285,10 +279,6 @@ def test_an_input_whose_revenue_lines_are_all_rejected_is_not_published(publishe
             "(by reason: invalid_amount 2)") in refused.stderr
     assert f"{database} is unchanged." in refused.stderr
     assert mrr(database) == 10
-    # Not on a first build either: nothing is written.
-    fresh = tmp_path / "fresh.duckdb"
-    assert run_build(data, fresh).returncode == 2
-    assert not fresh.exists()
     # --allow-empty publishes it, and the summary says why MRR is zero.
     allowed = run_build(data, database, "--allow-empty", "--fail-on-warnings")
     assert allowed.returncode == 4

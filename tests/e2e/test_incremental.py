@@ -304,7 +304,7 @@ def test_each_incremental_build_equals_a_full_refresh(batches, tmp_path):
 STAMPS = sorted({line_stamp(r) for r in TABLES["invoice_line_items"][1] if line_stamp(r)})
 
 
-@settings(max_examples=3, deadline=None, derandomize=True,
+@settings(max_examples=2, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     steps=st.lists(
