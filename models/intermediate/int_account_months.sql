@@ -18,13 +18,13 @@ months as (
 
 users as (
 
-    select * from {{ ref('int_users_accepted') }}
+    {{ accepted('users') }}
 
 ),
 
 plans as (
 
-    select * from {{ ref('int_plans_accepted') }}
+    {{ accepted('plans') }}
 
 ),
 

@@ -1,8 +1,8 @@
 -- Every staged account row with its verdict (billing-contract.md, "Bad
 -- input"): typed values, original text and rejection_reasons, NULL when the
 -- row breaks nothing. Grain: one row per row of stg_billing__accounts. The
--- one place accounts are judged: int_accounts_accepted and
--- int_accounts_rejected only filter this table by rejection_reasons, so the
+-- one place accounts are judged: later models read its rows through
+-- the accepted() and rejected() macros (macros/quarantine.sql), so the
 -- rule is written, and the strict casts run, once.
 with
 

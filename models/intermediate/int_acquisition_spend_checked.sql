@@ -1,8 +1,8 @@
 -- Every staged acquisition spend row with its verdict: typed values,
 -- original text and rejection_reasons (NULL = accepted; only staging's row
 -- reasons apply). Grain: one row per row of stg_billing__acquisition_spend.
--- int_acquisition_spend_accepted and int_acquisition_spend_rejected only
--- filter this table by rejection_reasons.
+-- Later models read it through the accepted() and rejected() macros
+-- (macros/quarantine.sql).
 with
 
 spend as (

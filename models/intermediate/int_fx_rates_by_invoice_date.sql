@@ -11,7 +11,7 @@ line_items as (
 
 rates as (
 
-    select * from {{ ref('int_fx_rates_accepted') }}
+    {{ accepted('fx_rates') }}
 
 ),
 

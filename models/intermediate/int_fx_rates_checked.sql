@@ -1,8 +1,8 @@
 -- Every staged FX rate row but the reporting currency's, with its verdict:
 -- typed values, original text and rejection_reasons (NULL = accepted).
 -- Grain: one row per remaining row of stg_billing__fx_rates. The one place
--- rates are judged: int_fx_rates_accepted and int_fx_rates_rejected only
--- filter this table by rejection_reasons.
+-- rates are judged: later models read it through the accepted() and
+-- rejected() macros (macros/quarantine.sql).
 with
 
 fx_rates as (

@@ -1,10 +1,9 @@
 -- Every staged invoice line with its verdict and FX rate: typed values,
 -- original text and rejection_reasons (NULL = accepted). Grain: one row per
 -- row of stg_billing__invoice_line_items. The one place lines are judged:
--- a table, so that int_invoice_line_items_accepted and
--- int_invoice_line_items_rejected, views that only filter it by
--- rejection_reasons, never evaluate a strict cast or a reason again over
--- the biggest input.
+-- a table, so that the models that read its accepted or rejected rows
+-- (macros/quarantine.sql) never
+-- evaluate a strict cast or a reason again over the biggest input.
 --
 -- Incremental (docs/incremental.md): a run judges again only the line keys
 -- whose rows differ from those judged before (a row new, changed, copied or
@@ -36,7 +35,7 @@ line_items as (
 
 accepted_accounts as (
 
-    select account_id from {{ ref('int_accounts_accepted') }}
+    {{ accepted('accounts', 'account_id') }}
 
 ),
 

@@ -4,19 +4,19 @@ with
 
 line_items as (
 
-    select * from {{ ref('int_invoice_line_items_accepted') }}
+    {{ accepted('invoice_line_items') }}
 
 ),
 
 accounts as (
 
-    select * from {{ ref('int_accounts_accepted') }}
+    {{ accepted('accounts') }}
 
 ),
 
 refunds as (
 
-    select * from {{ ref('int_refunds_accepted') }}
+    {{ accepted('refunds') }}
 
 ),
 

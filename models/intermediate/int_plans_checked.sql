@@ -1,7 +1,7 @@
 -- Every staged plan row with its verdict: typed values, original text and
 -- rejection_reasons (NULL = accepted). Grain: one row per row of
--- stg_billing__plans. The one place plans are judged: int_plans_accepted and
--- int_plans_rejected only filter this table by rejection_reasons.
+-- stg_billing__plans. The one place plans are judged: later models read it
+-- through the accepted() and rejected() macros (macros/quarantine.sql).
 with
 
 plans as (

@@ -1,7 +1,7 @@
 -- Every staged refund row with its verdict: typed values, original text and
 -- rejection_reasons (NULL = accepted). Grain: one row per row of
--- stg_billing__refunds. The one place refunds are judged: int_refunds_accepted
--- and int_refunds_rejected only filter this table by rejection_reasons.
+-- stg_billing__refunds. The one place refunds are judged: later models read
+-- it through the accepted() and rejected() macros (macros/quarantine.sql).
 with
 
 refunds as (
@@ -12,13 +12,13 @@ refunds as (
 
 accepted_lines as (
 
-    select line_item_id from {{ ref('int_invoice_line_items_accepted') }}
+    {{ accepted('invoice_line_items', 'line_item_id') }}
 
 ),
 
 rejected_lines as (
 
-    select line_item_id from {{ ref('int_invoice_line_items_rejected') }}
+    {{ rejected('invoice_line_items', 'line_item_id') }}
 
 ),
 

@@ -1,8 +1,8 @@
 -- Every staged subscription row with its verdict: typed values, original
 -- text and rejection_reasons (NULL = accepted). Grain: one row per row of
 -- stg_billing__subscriptions. The one place subscriptions are judged:
--- int_subscriptions_accepted and int_subscriptions_rejected only filter this
--- table by rejection_reasons.
+-- later models read it through the accepted() and rejected() macros
+-- (macros/quarantine.sql).
 with
 
 subscriptions as (
@@ -13,7 +13,7 @@ subscriptions as (
 
 accepted_accounts as (
 
-    select account_id from {{ ref('int_accounts_accepted') }}
+    {{ accepted('accounts', 'account_id') }}
 
 ),
 

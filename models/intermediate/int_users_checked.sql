@@ -1,7 +1,7 @@
 -- Every staged user row with its verdict: typed values, original text and
 -- rejection_reasons (NULL = accepted). Grain: one row per row of
--- stg_billing__users. The one place users are judged: int_users_accepted and
--- int_users_rejected only filter this table by rejection_reasons.
+-- stg_billing__users. The one place users are judged: later models read it
+-- through the accepted() and rejected() macros (macros/quarantine.sql).
 with
 
 users as (
@@ -12,7 +12,7 @@ users as (
 
 accepted_accounts as (
 
-    select account_id from {{ ref('int_accounts_accepted') }}
+    {{ accepted('accounts', 'account_id') }}
 
 ),
 

@@ -208,7 +208,8 @@ def built(tmp_path_factory):
                                       "from main.revenue_reconciliation"),
         "accepted_lines": stripe.rows("select line_item_id, invoice_status, amount, "
                                       "discount_amount, quantity "
-                                      "from main.int_invoice_line_items_accepted"),
+                                      "from main.int_invoice_line_items_checked "
+                                      "where rejection_reasons is null"),
         "checked_lines": stripe.rows("select line_item_id from main.int_invoice_line_items_checked"),
         "refunds": stripe.rows("select refund_id, line_item_id, amount "
                                "from main.int_refunds_checked"),

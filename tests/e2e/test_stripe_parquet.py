@@ -102,8 +102,8 @@ def test_typed_parquet_gives_the_hand_worked_numbers(built):
 
 def test_instants_are_dated_in_utc(built):
     # in_c4: created 2025-03-31 23:00, finalized 2025-04-01 00:30 UTC.
-    assert built.rows("select distinct invoice_date from main.int_invoice_line_items_accepted "
-                      "where invoice_id = 'in_c4'") == [(dt.date(2025, 4, 1),)]
+    assert built.rows("select distinct invoice_date from main.int_invoice_line_items_checked "
+                      "where rejection_reasons is null and invoice_id = 'in_c4'") == [(dt.date(2025, 4, 1),)]
     assert built.rows("select count(*) from main.rejected_rows "
                       "where rejection_reasons like '%invalid%'") == [(0,)]
 
@@ -128,12 +128,12 @@ def test_double_amounts_are_read_exactly(doubles):
     assert sorted(doubles.rows("select row_key from main.rejected_rows")) == [
         ("cnli_b_custom",), ("re_orphan",)]
     assert doubles.rows(
-        "select amount, discount_amount, quantity from main.int_invoice_line_items_accepted "
-        "where line_item_id = 'il_b1'") == [(D("1200"), D("150"), 1)]
+        "select amount, discount_amount, quantity from main.int_invoice_line_items_checked "
+        "where rejection_reasons is null and line_item_id = 'il_b1'") == [(D("1200"), D("150"), 1)]
     assert doubles.rows(
-        "select amount from main.int_invoice_line_items_accepted "
-        "where line_item_id = 'in_d3-tax'") == [(D("3.33"),)]
+        "select amount from main.int_invoice_line_items_checked "
+        "where rejection_reasons is null and line_item_id = 'in_d3-tax'") == [(D("3.33"),)]
     assert sorted(doubles.rows(
-        "select refund_id, amount from main.int_refunds_accepted "
-        "where line_item_id in ('il_b1', 'in_d3-tax')")) == [
+        "select refund_id, amount from main.int_refunds_checked "
+        "where rejection_reasons is null and line_item_id in ('il_b1', 'in_d3-tax')")) == [
         ("cnli_b1", D("120")), ("re_d3-in_d3-tax", D("0.84"))]

@@ -25,7 +25,7 @@ movements as (
 
 spend as (
 
-    select * from {{ ref('int_acquisition_spend_accepted') }}
+    {{ accepted('acquisition_spend') }}
 
 ),
 

@@ -6,18 +6,18 @@
 -- credit note line or charge refund piece ids), because a refund typed with
 -- a wrong amount looks exactly like this. `arpu build` warns when any is
 -- found. Whatever the input: contract refunds and Stripe credit notes alike
--- reach int_refunds_accepted. Grain: one row per such line.
+-- reach int_refunds_checked. Grain: one row per such line.
 with
 
 line_items as (
 
-    select * from {{ ref('int_invoice_line_items_accepted') }}
+    {{ accepted('invoice_line_items') }}
 
 ),
 
 refunds as (
 
-    select * from {{ ref('int_refunds_accepted') }}
+    {{ accepted('refunds') }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 line_items as (
 
-    select * from {{ ref('int_invoice_line_items_rejected') }}
+    {{ rejected('invoice_line_items') }}
 
 ),
 

@@ -4,49 +4,49 @@ with
 
 accounts as (
 
-    select * from {{ ref('int_accounts_rejected') }}
+    {{ rejected('accounts') }}
 
 ),
 
 plans as (
 
-    select * from {{ ref('int_plans_rejected') }}
+    {{ rejected('plans') }}
 
 ),
 
 subscriptions as (
 
-    select * from {{ ref('int_subscriptions_rejected') }}
+    {{ rejected('subscriptions') }}
 
 ),
 
 users as (
 
-    select * from {{ ref('int_users_rejected') }}
+    {{ rejected('users') }}
 
 ),
 
 line_items as (
 
-    select * from {{ ref('int_invoice_line_items_rejected') }}
+    {{ rejected('invoice_line_items') }}
 
 ),
 
 refunds as (
 
-    select * from {{ ref('int_refunds_rejected') }}
+    {{ rejected('refunds') }}
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates_rejected') }}
+    {{ rejected('fx_rates') }}
 
 ),
 
 spend as (
 
-    select * from {{ ref('int_acquisition_spend_rejected') }}
+    {{ rejected('acquisition_spend') }}
 
 ),
 

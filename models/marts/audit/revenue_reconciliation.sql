@@ -13,13 +13,13 @@ staged as (
 
 accepted as (
 
-    select * from {{ ref('int_invoice_line_items_accepted') }}
+    {{ accepted('invoice_line_items') }}
 
 ),
 
 rejected as (
 
-    select * from {{ ref('int_invoice_line_items_rejected') }}
+    {{ rejected('invoice_line_items') }}
 
 ),
 

@@ -11,7 +11,7 @@ account_months as (
 
 accounts as (
 
-    select * from {{ ref('int_accounts_accepted') }}
+    {{ accepted('accounts') }}
 
 ),
 
