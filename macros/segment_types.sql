@@ -16,3 +16,9 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- The segment type, and value, of the whole base in int_segment_months:
+    every paying account, once. -#}
+{% macro whole_base() %}
+    {{ return('all') }}
+{% endmacro %}

@@ -1,9 +1,13 @@
 -- Each segment's paying accounts, users, MRR, ARPA and ARPU in a month, with
--- the same segment's values a month earlier (docs/metrics.md sections 8, 12
--- and 14): the one place the marts take "the same segment a month earlier"
--- from. A row for every reported month, segment type and value with a
--- paying account in the month or in the month before; not paying counts 0
--- accounts and 0 MRR, with no ratios. Grain: month x segment type x value.
+-- the same segment's values a month earlier and the month-over-month change
+-- (docs/metrics.md sections 7, 8, 11, 12 and 14), and the same for the
+-- whole base as segment type `all`: the one place ARPA, ARPU, "the month
+-- before" and their change are computed, which the monthly, segment, bridge,
+-- mix and alert marts select. A row for every reported month, segment type
+-- and value with a paying account in the month or in the month before, and
+-- for every reported month of the whole base (before the first one nobody
+-- pays); not paying counts 0 accounts and 0 MRR, with no ratios. Grain:
+-- month x segment type x value.
 with
 
 months as (
@@ -61,10 +65,17 @@ candidates as (
     from aggregated
     inner join months
         on aggregated.month = months.previous_month
+    union
+    -- The whole base has a row in every reported month.
+    select
+        month,
+        '{{ whole_base() }}' as segment_type,
+        '{{ whole_base() }}' as segment_value
+    from months
 
 ),
 
-final as (
+compared as (
 
     select
         candidates.month,
@@ -104,6 +115,17 @@ final as (
             months.previous_month = previous_month.month
             and candidates.segment_type = previous_month.segment_type
             and candidates.segment_value = previous_month.segment_value
+
+),
+
+-- NULL where M or M-1 has no ARPA (ARPU).
+final as (
+
+    select
+        *,
+        arpa / previous_arpa - 1 as arpa_mom_change,
+        arpu / previous_arpu - 1 as arpu_mom_change
+    from compared
 
 )
 

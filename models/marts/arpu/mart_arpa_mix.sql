@@ -6,7 +6,8 @@ with
 -- Blended paying accounts and ARPA, and the month before's.
 paying_months as (
 
-    select * from {{ ref('int_paying_months') }}
+    select * from {{ ref('int_segment_months') }}
+    where segment_type = '{{ whole_base() }}'
 
 ),
 
@@ -14,6 +15,7 @@ paying_months as (
 segment_months as (
 
     select * from {{ ref('int_segment_months') }}
+    where segment_type != '{{ whole_base() }}'
 
 ),
 

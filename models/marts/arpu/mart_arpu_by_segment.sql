@@ -5,18 +5,16 @@ with
 segment_months as (
 
     select * from {{ ref('int_segment_months') }}
-    where paying_accounts > 0
+    where
+        paying_accounts > 0
+        and segment_type != '{{ whole_base() }}'
 
 ),
 
--- Against the same segment a month earlier: NULL when it had no row then
--- (no paying account, so no previous ARPA or ARPU).
-with_changes as (
+with_shares as (
 
     select
         *,
-        arpa / previous_arpa - 1 as arpa_mom_change,
-        arpu / previous_arpu - 1 as arpu_mom_change,
         {{ safe_ratio(
             'mrr', 'sum(mrr) over (partition by month, segment_type)') }}
             as mrr_share
@@ -40,7 +38,7 @@ final as (
         arpa_mom_change,
         arpu_mom_change,
         mrr_share
-    from with_changes
+    from with_shares
 
 )
 

@@ -7,10 +7,12 @@ months as (
 
 ),
 
--- Paying accounts, users, MRR, ARPA and ARPU, and the month before's.
+-- Paying accounts, users, MRR, ARPA and ARPU, the month before's and the
+-- change: the whole base's rows of int_segment_months.
 paying_months as (
 
-    select * from {{ ref('int_paying_months') }}
+    select * from {{ ref('int_segment_months') }}
+    where segment_type = '{{ whole_base() }}'
 
 ),
 
@@ -71,6 +73,8 @@ filled as (
         paying_months.previous_paying_accounts,
         paying_months.previous_arpa,
         paying_months.previous_arpu,
+        paying_months.arpa_mom_change,
+        paying_months.arpu_mom_change,
         coalesce(paying.gross_mrr, 0) as gross_mrr,
         coalesce(paying.new_accounts, 0) as new_accounts,
         coalesce(paying.new_users, 0) as new_users,
@@ -119,9 +123,6 @@ changes as (
                 then {{ safe_ratio(
                     'mrr', '(previous_paying_accounts + paying_accounts) / 2.0') }}
         end as arpa_period_avg,
-        -- NULL where M or M-1 has no ARPA (ARPU).
-        arpa / previous_arpa - 1 as arpa_mom_change,
-        arpu / previous_arpu - 1 as arpu_mom_change,
         case
             when month_number >= 12 then trailing_revenue
         end as t12m_revenue

@@ -7,7 +7,8 @@ with
 -- month nobody pays (0 accounts, 0 MRR, no ARPA).
 paying_months as (
 
-    select * from {{ ref('int_paying_months') }}
+    select * from {{ ref('int_segment_months') }}
+    where segment_type = '{{ whole_base() }}'
 
 ),
 

@@ -13,7 +13,8 @@ monthly as (
 -- Paying accounts a month earlier: 0 before the first reported month.
 paying_months as (
 
-    select * from {{ ref('int_paying_months') }}
+    select * from {{ ref('int_segment_months') }}
+    where segment_type = '{{ whole_base() }}'
 
 ),
 
