@@ -5,7 +5,7 @@ with
 
 revenue as (
 
-    select * from {{ ref('fct_revenue') }}
+    select * from {{ ref('int_revenue_line_months') }}
     where is_mrr_contribution
 
 ),

@@ -7,7 +7,7 @@ with
 
 customers as (
 
-    select * from {{ ref('dim_active_customers') }}
+    select * from {{ ref('int_paying_account_months') }}
 
 ),
 

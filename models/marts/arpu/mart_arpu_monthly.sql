@@ -22,13 +22,13 @@ customers as (
         *,
         -- Percentiles interpolate: in decimals they would cut at 6 places.
         cast(mrr as {{ type_double() }}) as mrr_value
-    from {{ ref('dim_active_customers') }}
+    from {{ ref('int_paying_account_months') }}
 
 ),
 
 revenue as (
 
-    select * from {{ ref('fct_revenue') }}
+    select * from {{ ref('int_revenue_line_months') }}
 
 ),
 

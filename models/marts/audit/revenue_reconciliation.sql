@@ -31,7 +31,7 @@ counted as (
 
 revenue as (
 
-    select * from {{ ref('fct_revenue') }}
+    select * from {{ ref('int_revenue_line_months') }}
 
 ),
 
