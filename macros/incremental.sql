@@ -1,24 +1,38 @@
 {#- Incremental runs (docs/incremental.md). -#}
 
-{#- A custom incremental strategy: every row of the target whose key is in
-    the new batch is deleted, then the batch is inserted. Unlike dbt's
-    delete+insert, a batch row whose `key_only_when_null` column is NULL
-    only carries its key: it deletes the key's old rows and is not
-    inserted. That is how a line that no longer contributes (voided,
-    refunded to nothing, cut by the as-of date) leaves fct_revenue. -#}
+{#- A custom incremental strategy: every row of the target whose key (one
+    column, or a list of columns) is in the new batch is deleted, then the
+    batch is inserted. Unlike dbt's delete+insert, a batch row whose
+    `key_only_when_null` column is NULL only carries its key: it deletes
+    the key's old rows and is not inserted. That is how a line that no
+    longer contributes (voided, refunded to nothing, cut by the as-of date)
+    leaves int_revenue_line_months, and an account-month that no longer
+    exists leaves int_account_months. -#}
 {% macro get_incremental_replace_keys_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set batch = arg_dict['temp_relation'] -%}
     {%- set key = arg_dict['unique_key'] -%}
+    {%- set keys = [key] if key is string else (key or []) | list -%}
     {%- set marker = config.get('key_only_when_null') -%}
-    {%- if not key or key is not string -%}
+    {%- if not keys -%}
         {{ exceptions.raise_compiler_error(
-            "replace_keys needs unique_key set to one column") }}
+            "replace_keys needs unique_key set to a column or a list of columns") }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(
         arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }}
-    where {{ key }} in (select {{ key }} from {{ batch }});
+    {%- if keys | length == 1 %}
+    where {{ keys[0] }} in (select {{ keys[0] }} from {{ batch }});
+    {%- else %}
+    where exists (
+        select 1 from {{ batch }}
+        where
+        {%- for column in keys %}
+            {{ batch }}.{{ column }} = {{ target }}.{{ column }}
+            {%- if not loop.last %} and{% endif %}
+        {%- endfor %}
+    );
+    {%- endif %}
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }}

@@ -22,3 +22,16 @@
 {% macro whole_base() %}
     {{ return('all') }}
 {% endmacro %}
+
+{#- The tenure_band segment (docs/metrics.md section 8): months since the
+    account's cohort month, in bands; NULL for a month not in a cohort's
+    curve (not paying). -#}
+{% macro tenure_band(months_since_cohort) -%}
+    case
+        when {{ months_since_cohort }} < 3 then '0-2m'
+        when {{ months_since_cohort }} < 6 then '3-5m'
+        when {{ months_since_cohort }} < 12 then '6-11m'
+        when {{ months_since_cohort }} < 24 then '12-23m'
+        when {{ months_since_cohort }} >= 24 then '24m+'
+    end
+{%- endmacro %}

@@ -2,15 +2,16 @@
 -- original text and rejection_reasons (NULL = accepted). Grain: one row per
 -- row of stg_billing__invoice_line_items. The one place lines are judged:
 -- a table, so that the models that read its accepted or rejected rows
--- (macros/quarantine.sql) never
--- evaluate a strict cast or a reason again over the biggest input.
+-- (macros/quarantine.sql) never evaluate a strict cast or a reason again
+-- over the biggest input.
 --
 -- Incremental (docs/incremental.md): a run judges again only the line keys
 -- whose rows differ from those judged before (a row new, changed, copied or
 -- gone, told by source_fingerprint, whatever updated_at says), and the
 -- lines whose verdict or rate rests on an account or a rate that has
--- changed since. All rows of such a key are judged together, so a new copy
--- of an old key rejects both; a key with no row left only deletes.
+-- changed since; it casts only their rows. All rows of such a key are
+-- judged together, so a new copy of an old key rejects both; a key with no
+-- row left only deletes.
 -- On Spark (plain Parquet: no delete) it is a table, rebuilt every run.
 {{ config(
     materialized=incremental_materialization(),
@@ -22,14 +23,24 @@
 
 with
 
-line_items as (
+-- The staged text of every row, before any cast: what a verdict is judged
+-- from, fingerprinted, and the key it is judged under.
+staged_text as (
+
+    select
+        {{ staged_text_columns('invoice_line_items') | join(',\n        ') }}
+    from {{ ref('stg_billing__invoice_line_items') }}
+
+),
+
+fingerprinted as (
 
     select
         *,
-        -- Everything a row's verdict is computed from, as staged.
+        {{ line_key() }} as line_key,
         {{ row_fingerprint(staged_text_columns('invoice_line_items')) }}
             as source_fingerprint
-    from {{ ref('stg_billing__invoice_line_items') }}
+    from staged_text
 
 ),
 
@@ -53,26 +64,6 @@ previous as (
 
 ),
 
--- Lines judged before by an account or a rate that has since arrived,
--- gone or changed.
-stale_verdicts as (
-
-    select previous.line_key
-    from previous
-    left join accepted_accounts
-        on previous.account_id = accepted_accounts.account_id
-    left join fx_rates
-        on
-            previous.currency = fx_rates.currency
-            and previous.invoice_date = fx_rates.invoice_date
-    where
-        previous.has_accepted_account
-        != (accepted_accounts.account_id is not null)
-        or previous.rate_to_reporting
-        is distinct from fx_rates.rate_to_reporting
-
-),
-
 -- Line keys whose rows are not the rows judged before: new, changed,
 -- copied or gone. A key of one row on both sides compares fingerprints;
 -- a key of several rows (duplicates, rows without a line_item_id) is
@@ -80,10 +71,10 @@ stale_verdicts as (
 staged_keys as (
 
     select
-        {{ line_key() }} as line_key,
+        line_key,
         count(*) as row_count,
         min(source_fingerprint) as source_fingerprint
-    from line_items
+    from fingerprinted
     group by 1
 
 ),
@@ -115,6 +106,80 @@ changed_keys as (
 
 ),
 
+-- Accounts that have arrived or gone since lines were judged by them: one
+-- row per account the stored lines name, not per line.
+judged_accounts as (
+
+    select
+        account_id,
+        has_accepted_account
+    from previous
+    where account_id is not null
+    group by 1, 2
+
+),
+
+stale_accounts as (
+
+    select judged_accounts.account_id
+    from judged_accounts
+    left join accepted_accounts
+        on judged_accounts.account_id = accepted_accounts.account_id
+    where
+        judged_accounts.has_accepted_account
+        != (accepted_accounts.account_id is not null)
+
+),
+
+-- Rates that have arrived, gone or changed since lines were converted at
+-- them: one row per currency and invoice date, not per line.
+judged_rates as (
+
+    select
+        currency,
+        invoice_date,
+        rate_to_reporting
+    from previous
+    where currency is not null and invoice_date is not null
+    group by 1, 2, 3
+
+),
+
+stale_rates as (
+
+    select
+        judged_rates.currency,
+        judged_rates.invoice_date
+    from judged_rates
+    left join fx_rates
+        on
+            judged_rates.currency = fx_rates.currency
+            and judged_rates.invoice_date = fx_rates.invoice_date
+    where
+        judged_rates.rate_to_reporting
+        is distinct from fx_rates.rate_to_reporting
+
+),
+
+stale_verdicts as (
+
+    select previous.line_key
+    from previous
+    where previous.account_id in (
+        select stale_accounts.account_id from stale_accounts
+    )
+
+    union
+
+    select previous.line_key
+    from previous
+    inner join stale_rates
+        on
+            previous.currency = stale_rates.currency
+            and previous.invoice_date = stale_rates.invoice_date
+
+),
+
 keys_to_judge as (
 
     select line_key from changed_keys
@@ -126,32 +191,39 @@ keys_to_judge as (
 -- The rows to judge, with their key. A key with no row left comes once with
 -- every other column NULL (source_fingerprint too): the replace_keys
 -- strategy deletes its old rows and inserts none.
-to_judge as (
+to_judge_text as (
 
     select
-        keys_to_judge.line_key,
-        line_items.*
+        keys_to_judge.line_key as judged_key,
+        fingerprinted.*
     from keys_to_judge
-    left join line_items
-        on keys_to_judge.line_key = {{ line_key('line_items') }}
+    left join fingerprinted
+        on keys_to_judge.line_key = fingerprinted.line_key
 
 ),
 
-{% endif %}
-
-{% if not is_incremental() %}
+{% else %}
 
     -- A full build judges every row.
-    to_judge as (
+    to_judge_text as (
 
         select
-            {{ line_key() }} as line_key,
-            line_items.*
-        from line_items
+            line_key as judged_key,
+            *
+        from fingerprinted
 
     ),
 
 {% endif %}
+
+-- Cast only now, and only the rows to judge (macros/typed_rows.sql).
+to_judge as (
+
+    {{ typed_invoice_line_items(
+        'to_judge_text',
+        carry=['judged_key as line_key', 'source_fingerprint']) }}
+
+),
 
 keyed as (
 

@@ -1,5 +1,9 @@
 -- Accepted lines with their net and gross amounts in the reporting currency
 -- (metrics.md section 1). Every refund restates its line, whatever its date.
+-- A view: the models that read it read only the columns they need, and the
+-- revenue fact only the lines an incremental run recomputes.
+{{ config(materialized='view') }}
+
 with
 
 line_items as (
@@ -82,7 +86,9 @@ final as (
         period_start,
         period_end,
         invoice_date,
-        updated_at
+        updated_at,
+        -- What the line's verdict was judged from (incremental runs).
+        source_fingerprint
     from joined
 
 )

@@ -2,6 +2,9 @@
 -- monthly amount (section 2). Read "lines that count" as the accepted lines
 -- of non-test accounts, paid or open, invoiced on or before the as-of date:
 -- void and uncollectible lines carry no revenue and set no month.
+-- A view, as int_invoice_line_items_converted is.
+{{ config(materialized='view') }}
+
 with
 
 line_items as (
@@ -76,7 +79,10 @@ final as (
                 when is_recurring then original_net_amount / period_months
             end
             as {{ type_money_precise() }}
-        ) as original_monthly_amount
+        ) as original_monthly_amount,
+        rate_to_reporting,
+        refunded_amount,
+        source_fingerprint
     from normalized
 
 )

@@ -1,14 +1,14 @@
 -- The line x month revenue logic: one row per line that counts and month
 -- it contributes to, with its MRR contribution (metrics.md section 3) and
 -- its recognized revenue (section 5), in the reporting currency. fct_revenue
--- publishes it as it is; the account months read it here.
+-- publishes it; the account months read it.
 --
--- Incremental (docs/incremental.md): a run replaces every row of the lines
--- whose values changed (line_fingerprint), appeared or left, and of the
--- lines that cover the previous build's last month or later (its as-of
--- month was partial, and new months may have begun). on_schema_change is
--- not 'fail' because PostgreSQL would report its text batch against the
--- table's varchar columns as a change.
+-- Incremental (docs/incremental.md): a run recomputes every line of the
+-- accounts whose lines digest changed (a line of theirs new, changed, gone,
+-- refunded, converted at another rate, or counting no more), and every line
+-- that covers the open months: the month of the as-of date under which the
+-- stored rows were computed, and any month after it. Months before are
+-- closed: nothing but the account's own lines changes them.
 -- On Spark (plain Parquet: no delete) it is a table, rebuilt every run.
 {%- set line_columns = [
     'line_item_id', 'account_id', 'invoice_id', 'subscription_id', 'plan_id',
@@ -37,57 +37,94 @@ months as (
 
 ),
 
+-- Tax sets the months reported but is never revenue.
 revenue_lines as (
 
-    select
-        *,
-        {{ covered_from() }} as covered_from,
-        {{ covered_until() }} as covered_until,
-        {{ row_fingerprint(line_columns) }} as line_fingerprint
-    from normalized
-    -- Tax sets the months reported but is never revenue.
+    select * from normalized
     where {{ is_revenue_line() }}
+
+),
+
+-- Per account, everything its rows are computed from but the as-of date:
+-- each line's staged text, the rate it was converted at and its refunds.
+account_digests as (
+
+    select
+        account_id,
+        {{ digest(hash_values([
+            'line_item_id', 'source_fingerprint', 'rate_to_reporting',
+            'refunded_amount'])) }} as lines_digest
+    from revenue_lines
+    group by 1
 
 ),
 
 {% if is_incremental() %}
 
-previous_lines as (
+stored as (
 
-    select distinct
-        line_item_id,
-        line_fingerprint
-    from {{ this }}
+    select * from {{ this }}
 
 ),
 
--- The previous build's last month, or the new as-of month if earlier.
-recompute_from as (
+stored_digests as (
+
+    select
+        account_id,
+        min(lines_digest) as lines_digest
+    from stored
+    group by 1
+
+),
+
+changed_accounts as (
+
+    select coalesce(account_digests.account_id, stored_digests.account_id)
+        as account_id
+    from account_digests
+    full outer join stored_digests
+        on account_digests.account_id = stored_digests.account_id
+    where
+        account_digests.lines_digest
+        is distinct from stored_digests.lines_digest
+
+),
+
+-- The open months: from the month of the as-of date the stored rows were
+-- computed under, or of the new as-of date if earlier.
+open_from as (
 
     select
         least(
-            (select max(month) from {{ this }}),
-            (select max(month) from months)
+            {{ month_of('(select max(as_of_date) from stored)') }},
+            {{ month_of('(select max(as_of_date) from months)') }}
         ) as month
 
 ),
 
-changed_lines as (
+lines_to_compute as (
 
-    select
-        coalesce(
-            revenue_lines.line_item_id, previous_lines.line_item_id
-        ) as line_item_id
+    select revenue_lines.line_item_id
     from revenue_lines
-    full outer join previous_lines
-        on revenue_lines.line_item_id = previous_lines.line_item_id
-    cross join recompute_from
+    cross join open_from
     where
-        revenue_lines.line_fingerprint
-        is distinct from previous_lines.line_fingerprint
-        or revenue_lines.covered_until > recompute_from.month
-        -- An empty fact before (no previous month): every line.
-        or recompute_from.month is null
+        revenue_lines.account_id in (
+            select changed_accounts.account_id from changed_accounts
+        )
+        or {{ covered_until('revenue_lines') }} > open_from.month
+        -- An empty fact before: every line.
+        or open_from.month is null
+
+    union
+
+    select stored.line_item_id
+    from stored
+    cross join open_from
+    where
+        stored.account_id in (
+            select changed_accounts.account_id from changed_accounts
+        )
+        or stored.month >= open_from.month
 
 ),
 
@@ -95,11 +132,17 @@ changed_lines as (
 
 line_items as (
 
-    select revenue_lines.*
+    select
+        revenue_lines.*,
+        {{ covered_from('revenue_lines') }} as covered_from,
+        {{ covered_until('revenue_lines') }} as covered_until,
+        {{ row_fingerprint(line_columns) }} as line_fingerprint
     from revenue_lines
     {%- if is_incremental() %}
     where
-        line_item_id in (select changed_lines.line_item_id from changed_lines)
+        revenue_lines.line_item_id in (
+            select lines_to_compute.line_item_id from lines_to_compute
+        )
     {%- endif %}
 
 ),
@@ -150,45 +193,63 @@ measured as (
 contributions as (
 
     select
-        line_item_id,
-        month,
-        account_id,
-        invoice_id,
-        subscription_id,
-        plan_id,
-        charge_type,
-        is_recurring,
-        is_mrr_contribution,
+        measured.line_item_id,
+        measured.month,
+        measured.account_id,
+        measured.invoice_id,
+        measured.subscription_id,
+        measured.plan_id,
+        measured.charge_type,
+        measured.currency,
+        measured.is_recurring,
+        measured.is_mrr_contribution,
         case
-            when is_mrr_contribution then monthly_amount
+            when measured.is_mrr_contribution then measured.monthly_amount
             else cast(0 as {{ type_money_precise() }})
         end as mrr_amount,
         case
-            when is_mrr_contribution then gross_monthly_amount
+            when measured.is_mrr_contribution
+                then measured.gross_monthly_amount
             else cast(0 as {{ type_money_precise() }})
         end as gross_mrr_amount,
-        recognized_days,
+        -- In the line's currency: the FX effect (section 10) compares it.
+        case
+            when measured.is_mrr_contribution
+                then measured.original_monthly_amount
+            else cast(0 as {{ type_money_precise() }})
+        end as original_mrr_amount,
+        measured.recognized_days,
         cast(
             case
-                when period_start is null then net_amount
+                when measured.period_start is null then measured.net_amount
                 else {{ prorate(
-                    'net_amount', 'recognized_days', 'period_days') }}
+                    'measured.net_amount', 'measured.recognized_days',
+                    'measured.period_days') }}
             end as {{ type_money_precise() }}
         ) as recognized_revenue,
-        line_fingerprint
+        measured.line_fingerprint,
+        account_digests.lines_digest,
+        measured.as_of_date,
+        cast('{{ invocation_id }}' as {{ dbt.type_string() }})
+            as computed_in_invocation
     from measured
+    inner join account_digests
+        on measured.account_id = account_digests.account_id
     where
-        is_mrr_contribution
-        or recognized_days > 0
-        or (period_start is null and month = {{ month_of('invoice_date') }})
+        measured.is_mrr_contribution
+        or measured.recognized_days > 0
+        or (
+            measured.period_start is null
+            and measured.month = {{ month_of('measured.invoice_date') }}
+        )
 
 ),
 
 {% if is_incremental() %}
 
--- Each changed line once more with month NULL: it only carries the key, so
--- that the replace_keys strategy deletes the line's old rows even when it
--- has no row left.
+-- Each line to compute once more with month NULL: it only carries the key,
+-- so that the replace_keys strategy deletes the line's old rows even when
+-- it has no row left.
 removals as (
 
     select
@@ -201,14 +262,19 @@ removals as (
         cast(null as {{ dbt.type_string() }}) as subscription_id,
         cast(null as {{ dbt.type_string() }}) as plan_id,
         cast(null as {{ dbt.type_string() }}) as charge_type,
+        cast(null as {{ dbt.type_string() }}) as currency,
         cast(null as {{ dbt.type_boolean() }}) as is_recurring,
         cast(null as {{ dbt.type_boolean() }}) as is_mrr_contribution,
         cast(null as {{ type_money_precise() }}) as mrr_amount,
         cast(null as {{ type_money_precise() }}) as gross_mrr_amount,
+        cast(null as {{ type_money_precise() }}) as original_mrr_amount,
         cast(null as {{ dbt.type_bigint() }}) as recognized_days,
         cast(null as {{ type_money_precise() }}) as recognized_revenue,
-        cast(null as {{ dbt.type_string() }}) as line_fingerprint
-    from changed_lines
+        cast(null as {{ dbt.type_string() }}) as line_fingerprint,
+        cast(null as {{ digest_type() }}) as lines_digest,
+        cast(null as date) as as_of_date,
+        cast(null as {{ dbt.type_string() }}) as computed_in_invocation
+    from lines_to_compute
 
 ),
 

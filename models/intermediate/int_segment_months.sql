@@ -16,25 +16,34 @@ months as (
 
 ),
 
-segments as (
+paying as (
 
-    select * from {{ ref('int_account_month_segments') }}
+    select * from {{ ref('int_account_months') }}
+    where is_paying
 
 ),
 
+-- One aggregate per segment type, and one for the whole base.
 aggregated as (
 
-    select
-        month,
-        segment_type,
-        segment_value,
-        count(*) as paying_accounts,
-        sum(user_count) as paying_users,
-        sum(mrr) as mrr,
-        sum(case when is_new then 1 else 0 end) as new_accounts,
-        sum(case when is_new then mrr else 0 end) as new_mrr
-    from segments
-    group by 1, 2, 3
+    {% for segment_type in [whole_base()] + segment_types() %}
+        select
+            month,
+            '{{ segment_type }}' as segment_type,
+            {% if segment_type == whole_base() -%}
+                '{{ whole_base() }}'
+            {%- else -%}
+                {{ segment_type }}
+            {%- endif %} as segment_value,
+            count(*) as paying_accounts,
+            sum(user_count) as paying_users,
+            sum(mrr) as mrr,
+            sum(case when is_new then 1 else 0 end) as new_accounts,
+            sum(case when is_new then mrr else 0 end) as new_mrr
+        from paying
+        group by 1, 2, 3
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

@@ -39,7 +39,11 @@ DEMO = ROOT / "demo_data"
 # Bookkeeping that differs by construction: which run judged a line, and
 # the build's own metadata.
 SKIP_TABLES = {"arpu_build_info"}
-SKIP_COLUMNS = {"checked_in_invocation"}
+SKIP_COLUMNS = {"checked_in_invocation", "computed_in_invocation"}
+# The as-of date a state row was computed under: a closed month's rows keep
+# the one of the run that computed them.
+SKIP_TABLE_COLUMNS = {("int_revenue_line_months", "as_of_date"),
+                      ("int_account_months", "as_of_date")}
 
 
 def read(table: str) -> tuple[list[str], list[dict]]:
@@ -163,7 +167,7 @@ def differences(incremental: Path, full: Path) -> list[str]:
         columns = [(name, kind) for name, kind in connection.execute(
             "select column_name, data_type from information_schema.columns "
             f"where table_catalog = 'ful' and table_name = '{table}' order by ordinal_position"
-        ).fetchall() if name not in SKIP_COLUMNS]
+        ).fetchall() if name not in SKIP_COLUMNS and (table, name) not in SKIP_TABLE_COLUMNS]
         keys = ", ".join(f'"{n}"' for n, kind in columns if kind not in ("DOUBLE", "FLOAT")) or "1"
         select = ", ".join(f'"{n}"' for n, _ in columns)
         rows = {}

@@ -8,42 +8,34 @@
 
 with
 
-monthly as (
-
-    select * from {{ ref('mart_arpu_monthly') }}
-
-),
-
-segments as (
-
-    select * from {{ ref('mart_arpu_by_segment') }}
-
-),
-
--- Each segment's paying accounts a month earlier.
+-- ARPA, ARPU, their change and the paying accounts of both months, for
+-- the whole base (segment type all) and every segment.
 segment_months as (
 
     select * from {{ ref('int_segment_months') }}
 
 ),
 
+monthly as (
+
+    select * from segment_months
+    where segment_type = '{{ whole_base() }}'
+
+),
+
 segment_changes as (
 
     select
-        segments.month,
-        segments.segment_type,
-        segments.segment_value,
-        segments.arpa_mom_change,
-        segments.arpu_mom_change
-    from segments
-    inner join segment_months
-        on
-            segments.month = segment_months.month
-            and segments.segment_type = segment_months.segment_type
-            and segments.segment_value = segment_months.segment_value
+        month,
+        segment_type,
+        segment_value,
+        arpa_mom_change,
+        arpu_mom_change
+    from segment_months
     where
-        segments.paying_accounts >= {{ min_accounts }}
-        and segment_months.previous_paying_accounts >= {{ min_accounts }}
+        segment_type != '{{ whole_base() }}'
+        and paying_accounts >= {{ min_accounts }}
+        and previous_paying_accounts >= {{ min_accounts }}
 
 ),
 

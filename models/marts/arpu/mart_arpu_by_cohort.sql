@@ -4,7 +4,8 @@ with
 
 customers as (
 
-    select * from {{ ref('int_paying_account_months') }}
+    select * from {{ ref('int_account_months') }}
+    where is_paying
 
 ),
 

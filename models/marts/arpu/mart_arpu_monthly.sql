@@ -22,7 +22,8 @@ customers as (
         *,
         -- Percentiles interpolate: in decimals they would cut at 6 places.
         cast(mrr as {{ type_double() }}) as mrr_value
-    from {{ ref('int_paying_account_months') }}
+    from {{ ref('int_account_months') }}
+    where is_paying
 
 ),
 

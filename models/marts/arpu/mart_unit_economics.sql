@@ -4,14 +4,9 @@
 -- acquisition_spend and cac are NULL, and so are the ratios built on cac.
 with
 
+-- Paying accounts, ARPA and new accounts of the month and the month
+-- before (0 before the first reported month): the whole base's rows.
 monthly as (
-
-    select * from {{ ref('mart_arpu_monthly') }}
-
-),
-
--- Paying accounts a month earlier: 0 before the first reported month.
-paying_months as (
 
     select * from {{ ref('int_segment_months') }}
     where segment_type = '{{ whole_base() }}'
@@ -20,7 +15,7 @@ paying_months as (
 
 movements as (
 
-    select * from {{ ref('mart_mrr_movements') }}
+    select * from {{ ref('int_mrr_movement_months') }}
 
 ),
 
@@ -50,7 +45,7 @@ joined as (
         monthly.new_arpa,
         movements.churned_accounts,
         spend_per_month.acquisition_spend,
-        paying_months.previous_paying_accounts,
+        monthly.previous_paying_accounts,
         sum(movements.churned_accounts) over (
             order by monthly.month rows between 11 preceding and current row
         ) as churned_accounts_12m,
@@ -59,8 +54,6 @@ joined as (
             order by monthly.month rows between 12 preceding and 1 preceding
         ), 0) as paying_accounts_12m
     from monthly
-    inner join paying_months
-        on monthly.month = paying_months.month
     inner join movements
         on monthly.month = movements.month
     left join spend_per_month

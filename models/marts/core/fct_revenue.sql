@@ -1,5 +1,6 @@
--- The published revenue fact: int_revenue_line_months as it is (a view,
--- so that an incremental run copies nothing; published_materialization()).
+-- The published revenue fact: the rows of int_revenue_line_months, without
+-- its bookkeeping for incremental runs (a view;
+-- published_materialization()).
 {{ config(materialized=published_materialization()) }}
 
 with
@@ -12,7 +13,22 @@ revenue_line_months as (
 
 final as (
 
-    select * from revenue_line_months
+    select
+        line_item_id,
+        month,
+        account_id,
+        invoice_id,
+        subscription_id,
+        plan_id,
+        charge_type,
+        is_recurring,
+        is_mrr_contribution,
+        mrr_amount,
+        gross_mrr_amount,
+        recognized_days,
+        recognized_revenue,
+        line_fingerprint
+    from revenue_line_months
 
 )
 

@@ -1,7 +1,3 @@
-{%- set typed_period_start = strict_cast('period_start_raw', 'date') -%}
-{%- set typed_period_end = strict_cast('period_end_raw', 'date') -%}
-{%- set typed_committed = strict_cast('is_committed_raw', 'boolean') -%}
-
 with
 
 source as (
@@ -34,89 +30,11 @@ cleaned as (
 
 ),
 
+-- Typed by the contract's strict casts, with the row's own reasons: one
+-- macro, which int_invoice_line_items_checked applies to the rows it judges.
 typed as (
 
-    select
-        ---------- ids
-        line_item_id,
-        invoice_id,
-        account_id,
-        subscription_id,
-        plan_id,
-
-        ---------- strings
-        charge_type,
-        currency,
-        invoice_status,
-
-        ---------- numerics
-        {{ strict_cast('amount_raw', 'decimal') }} as amount,
-        coalesce(
-            {{ strict_cast('discount_amount_raw', 'decimal') }}, 0
-        ) as discount_amount,
-        coalesce({{ strict_cast('quantity_raw', 'integer') }}, 1) as quantity,
-
-        ---------- booleans
-        coalesce({{ typed_committed }}, false) as is_committed,
-        -- metrics.md section 1: committed usage is recurring revenue.
-        coalesce(
-            charge_type = 'recurring'
-            or (charge_type = 'usage' and {{ typed_committed }}),
-            false
-        ) as is_recurring,
-
-        ---------- dates
-        {{ typed_period_start }} as period_start,
-        {{ typed_period_end }} as period_end,
-        {{ strict_cast('invoice_date_raw', 'date') }} as invoice_date,
-
-        ---------- timestamps
-        coalesce(
-            {{ strict_cast('updated_at_raw', 'timestamp') }},
-            cast(
-                {{ strict_cast('invoice_date_raw', 'date') }}
-                as {{ dbt.type_timestamp() }}
-            )
-        ) as updated_at,
-
-        ---------- original text of the cast columns, for the quarantine
-        amount_raw,
-        discount_amount_raw,
-        quantity_raw,
-        is_committed_raw,
-        period_start_raw,
-        period_end_raw,
-        invoice_date_raw,
-        updated_at_raw,
-
-        ---------- what the input's mapping found (Stripe), for the checks
-        ---------- below and the incremental fingerprint
-        source_reasons,
-
-        ---------- contract checks on the row alone
-        {{ reason_codes([
-            ("charge_type not in ('recurring', 'usage', 'one_time', 'tax')",
-             'unknown_charge_type'),
-            ("invoice_status not in ('paid', 'open', 'void', 'uncollectible')",
-             'unknown_invoice_status'),
-            ('(period_start_raw is null) != (period_end_raw is null)',
-             'partial_service_period'),
-            (typed_period_end ~ ' <= ' ~ typed_period_start,
-             'service_period_not_positive'),
-            ("(charge_type = 'recurring' or (charge_type = 'usage' and "
-             ~ typed_committed ~ ")) and period_start_raw is null"
-             ~ " and period_end_raw is null",
-             'recurring_without_service_period'),
-            (strict_cast('discount_amount_raw', 'decimal') ~ ' < 0',
-             'negative_discount_amount'),
-            (is_money_out_of_range(strict_cast('amount_raw', 'decimal')),
-             'amount_out_of_range'),
-            (is_money_out_of_range(
-                strict_cast('discount_amount_raw', 'decimal')),
-             'discount_amount_out_of_range'),
-        ], carried=contract_reasons('invoice_line_items')) }} as row_reasons
-
-    from cleaned
+    {{ typed_invoice_line_items('cleaned') }}
 
 )
 
