@@ -71,15 +71,25 @@ class Build:
     stderr: str
     database: Path
 
-    def rows(self, sql: str) -> list[tuple]:
-        connection = duckdb.connect(str(self.database), read_only=True)
+    @property
+    def work_database(self) -> Path:
+        """The working database beside the published one: the input,
+        staging and intermediate tables of the build."""
+        return self.database.with_name(self.database.name + ".work")
+
+    def rows(self, sql: str, work: bool = False) -> list[tuple]:
+        """Rows of a query of the published database, or (`work`) of the
+        working database."""
+        connection = duckdb.connect(str(self.work_database if work else self.database),
+                                    read_only=True)
         try:
             return connection.execute(sql).fetchall()
         finally:
             connection.close()
 
-    def dicts(self, sql: str) -> list[dict]:
-        connection = duckdb.connect(str(self.database), read_only=True)
+    def dicts(self, sql: str, work: bool = False) -> list[dict]:
+        connection = duckdb.connect(str(self.work_database if work else self.database),
+                                    read_only=True)
         try:
             cursor = connection.execute(sql)
             names = [d[0] for d in cursor.description]

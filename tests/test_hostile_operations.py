@@ -73,12 +73,12 @@ def test_seal_never_creates_a_file_and_wants_every_mart(tmp_path):
 
     missing = tmp_path / ".gone.building-1"
     with pytest.raises(PublishError, match="is gone; nothing was published"):
-        seal(missing, ROOT, "v1.1.0")
+        seal(missing, ROOT)
     assert not missing.exists()
     empty = tmp_path / ".empty.building-1"
     duckdb.connect(str(empty)).close()
     with pytest.raises(PublishError, match="lacks arpu_build_info, dim_active_customers, "):
-        seal(empty, ROOT, "v1.1.0")
+        seal(empty, ROOT)
 
 
 # --- --database names someone else's file -----------------------------------------------
@@ -202,7 +202,7 @@ def test_a_full_disk_at_the_publish_checkpoint_is_a_publish_error(small_disk):
     free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
     (small_disk / "filler").write_bytes(b"\0" * (free - 4096))
     with pytest.raises(PublishError, match=f"Could not finish {built}: .*No space left on device"):
-        seal(built, ROOT, "v1.1.0")
+        seal(built, ROOT)
 
 
 @needs_root

@@ -133,47 +133,88 @@ def test_fail_on_rejects_exits_4_and_still_publishes(tmp_path):
     assert run_build(data, tmp_path / "other.duckdb").returncode == 0
 
 
-def test_incremental_only_over_a_database_of_this_version_definition_folder_and_format(tmp_path):
-    """`arpu build` starts from a copy of the published database only when
-    an incremental build of it is sound; otherwise it says why not."""
+def test_incremental_only_over_a_working_database_of_this_version_definition_and_folder(
+        tmp_path):
+    """`arpu build` updates the working database beside the published one
+    only when an incremental build of it is sound; otherwise it says why
+    not, and builds a new one."""
     from arpu.publish import full_build_reason
 
     data = tmp_path / "data"
-    database = tmp_path / "marts.duckdb"
-    assert full_build_reason(database, "1.0", "d1", data, "v1.1.0") == "no published database yet"
+    work = tmp_path / "marts.duckdb.work"
+    assert full_build_reason(work, "1.0", "d1", data) == "no working database yet"
 
-    def publish_info(version, folder, storage="v1.1.0", definition="'d1'"):
-        database.unlink(missing_ok=True)
-        connection = duckdb.connect(str(database), config={"storage_compatibility_version": storage})
+    def build_info(version, folder, definition="'d1'"):
+        work.unlink(missing_ok=True)
+        connection = duckdb.connect(str(work))
         connection.execute(
             "create table arpu_build_info as select 'arpu' as project_name, "
             f"'{version}' as project_version, '{folder}' as billing_data_dir, "
             f"'contract' as billing_source, {definition} as definition_checksum")
         connection.close()
 
-    publish_info("1.0", data)
-    assert full_build_reason(database, "1.0", "d1", data, "v1.1.0") is None
-    assert "another arpu version" in full_build_reason(database, "1.1", "d1", data, "v1.1.0")
-    assert "models or macros changed" in full_build_reason(database, "1.0", "d2", data, "v1.1.0")
-    assert f"built from {data}" in full_build_reason(database, "1.0", "d1", tmp_path / "x",
-                                                     "v1.1.0")
-    assert "built from contract input" in full_build_reason(database, "1.0", "d1", data,
-                                                            "v1.1.0", "stripe")
-    assert "storage format" in full_build_reason(database, "1.0", "d1", data, "latest")
-    publish_info("1.0", data, storage="latest")
-    assert full_build_reason(database, "1.0", "d1", data, "latest") is None
-    assert "storage format" in full_build_reason(database, "1.0", "d1", data, "v1.1.0")
+    build_info("1.0", data)
+    assert full_build_reason(work, "1.0", "d1", data) is None
+    assert "another arpu version" in full_build_reason(work, "1.1", "d1", data)
+    assert "models or macros changed" in full_build_reason(work, "1.0", "d2", data)
+    assert f"the last build read {data}" in full_build_reason(work, "1.0", "d1", tmp_path / "x")
+    assert "the last build read contract input" in full_build_reason(work, "1.0", "d1", data,
+                                                                     "stripe")
     # A database of plain `dbt build` has no checksum; one of an earlier
     # arpu has no such column.
-    publish_info("1.0", data, definition="null")
-    assert "models or macros changed" in full_build_reason(database, "1.0", "d1", data, "v1.1.0")
-    database.unlink()
-    connection = duckdb.connect(str(database))
+    build_info("1.0", data, definition="null")
+    assert "models or macros changed" in full_build_reason(work, "1.0", "d1", data)
+    work.unlink()
+    connection = duckdb.connect(str(work))
     connection.execute("create table arpu_build_info as select 'arpu' as project_name, "
                        f"'1.0' as project_version, '{data}' as billing_data_dir, "
                        "'contract' as billing_source")
     connection.close()
-    assert "another arpu version" in full_build_reason(database, "1.0", "d1", data, "v1.1.0")
+    assert "another arpu version" in full_build_reason(work, "1.0", "d1", data)
+
+
+def storage_tag(database):
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        return connection.execute("select tags['storage_version'] from duckdb_databases() "
+                                  "where database_name = current_database()").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def test_the_published_file_holds_the_published_models_in_the_format_asked_for(published):
+    """The published file is written anew by every build, in the file
+    format asked for, from the working database beside it: a change of
+    format needs no full build. It holds the marts, the audit tables and
+    the time spine, and no input, staging or intermediate table."""
+    database, second = published
+    work = database.with_name(database.name + ".work")
+    build_ok(second, database)  # another data folder: a full build
+    assert storage_tag(database) == "v1.0.0+"
+    latest = build_ok(second, database, "--storage-version", "latest")
+    assert latest.stderr.startswith("Incremental build of"), latest.stderr
+    assert storage_tag(database) not in ("v1.0.0+", "")
+    assert mrr(database) == 20
+    back = build_ok(second, database)
+    assert back.stderr.startswith("Incremental build of")
+    assert storage_tag(database) == "v1.0.0+"
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        relations = connection.execute(
+            "select table_schema, table_name, table_type from information_schema.tables "
+            "order by 1, 2").fetchall()
+    finally:
+        connection.close()
+    models = {p.stem for folder in ("marts", "semantic")
+              for p in (ROOT / "models" / folder).rglob("*.sql")
+              if not p.stem.startswith("stripe_")}
+    assert relations == [("main", name, "BASE TABLE") for name in sorted(models)]
+    connection = duckdb.connect(str(work), read_only=True)
+    try:
+        assert connection.execute(
+            "select count(*) from main.int_invoice_line_items_checked").fetchone()[0] == 1
+    finally:
+        connection.close()
 
 
 def test_a_changed_definition_rebuilds_from_scratch(tmp_path):

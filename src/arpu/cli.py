@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.metadata
 import json
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -25,11 +26,13 @@ from arpu.publish import (
     clean_stale_builds,
     discard,
     full_build_reason,
+    keep_as_work,
     months_reported,
     publish,
     seal,
-    start_from,
     staging_path,
+    work_path,
+    write_published,
 )
 from arpu.runner import (
     DEFAULT_STORAGE_VERSION,
@@ -514,7 +517,9 @@ def _build_and_publish(
     source: str,
     loader_vars: dict,
 ) -> None:
-    target = staging_path(database)
+    """dbt builds into the working database (in place, incrementally; or a
+    new one, in full), then the published models are copied into a new file
+    renamed over `database` (publish.py)."""
     work = work_dir(database)
     variables = {
         "billing_data_dir": str(data_dir),
@@ -527,9 +532,18 @@ def _build_and_publish(
         variables["as_of_date"] = as_of
     version = variables["arpu_version"]
     reason = ("--full-refresh" if full_refresh
-              else full_build_reason(database, version, variables["arpu_definition"], data_dir,
-                                     storage_version, source))
+              else full_build_reason(work_path(database), version, variables["arpu_definition"],
+                                     data_dir, source))
+    # A full build writes a new working database, kept only when it passed.
+    # An incremental one updates the working database in place, and leaves
+    # an empty file of the same name meanwhile: a second build sees that it
+    # runs even when the lock file was removed (publish.build_lock).
+    running = staging_path(database)
+    target = running if reason else work_path(database)
+    published = staging_path(database, "published")
     try:
+        if not reason:
+            running.touch()
         if reason:
             # The reason may quote the data folder an earlier build read.
             _echo(f"Full build ({printable(reason)}) of {printable(data_dir)} into "
@@ -537,7 +551,6 @@ def _build_and_publish(
         else:
             _echo(f"Incremental build of {printable(data_dir)} into {printable(database)} ...",
                   err=True)
-            start_from(database, target)
         command = ["build"] + (["--full-refresh"] if reason else [])
         outcome = run_dbt(
             command,
@@ -549,18 +562,24 @@ def _build_and_publish(
         )
         if not outcome.success:
             _report_failure(outcome, work, "the database was not changed.")
-        seal(target, project, storage_version, source)
+        seal(target, project, source)
         if not allow_empty and months_reported(target) == 0 and (months_reported(database) or 0) > 0:
             _fail(_EMPTY.format(where=database) + f"\n{database} is unchanged.", EXIT_INPUT)
         refusal = None if allow_empty else no_revenue_refusal(
             _read_only(target), str(database))
         if refusal:
             _fail(f"{refusal}\n{database} is unchanged.", EXIT_INPUT)
-        note = publish(target, database)
+        write_published(target, published, project, storage_version, source)
+        note = publish(published, database)
         if note:
             _echo(note, err=True)
+        if reason:
+            keep_as_work(target, database)
     finally:
-        discard(target)
+        discard(published)
+        discard(running)
+        # DuckDB's spill folder of the working database, if it spilled.
+        shutil.rmtree(target.with_name(target.name + ".tmp"), ignore_errors=True)
 
 
 @main.command()

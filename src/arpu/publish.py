@@ -1,8 +1,13 @@
-"""Safe publishing on DuckDB: a build writes a new file beside the
-database and replaces it in one atomic rename when everything passed, so a
-reader sees the last good marts or the new ones, never half of a build.
-One build at a time per database, held by a lock file; a file is only ever
-replaced when it is one this project published."""
+"""Safe publishing on DuckDB. dbt builds into a working database beside
+the published one (`<database>.work`, the incremental state: every table of
+the last build); when everything passed, the published models are copied
+from it into a new file, which replaces the database in one atomic rename,
+so a reader sees the last good marts or the new ones, never half of a
+build. An incremental build updates the working database in place (its
+models repair themselves from any state an interrupted build left,
+docs/incremental.md); a full build writes a new one, which replaces the old
+only when it has passed. One build at a time per database, held by a lock
+file; a file is only ever replaced when it is one this project wrote."""
 
 from __future__ import annotations
 
@@ -107,16 +112,26 @@ def _build_prefix(database: Path) -> str:
     return f".{_safe_name(database)}.building-"
 
 
-def staging_path(database: Path) -> Path:
-    return database.with_name(f"{_build_prefix(database)}{os.getpid()}")
+def work_path(database: Path) -> Path:
+    """The working database of `database`: every table of the last build,
+    which an incremental build starts from and updates."""
+    return database.with_name(database.name + ".work")
+
+
+def staging_path(database: Path, kind: str = "work") -> Path:
+    """A file this process builds and then renames: a new working database
+    (`work`, a full build) or the next published file (`published`)."""
+    suffix = "" if kind == "work" else f".{kind}"
+    return database.with_name(f"{_build_prefix(database)}{os.getpid()}{suffix}")
 
 
 def _build_files(database: Path) -> Iterator[tuple[Path, int]]:
     prefix = _build_prefix(database)
     for path in database.parent.iterdir():
         rest = path.name[len(prefix):] if path.name.startswith(prefix) else ""
-        pid = rest.removesuffix(".wal")
-        if pid.isdigit():
+        pid = rest.split(".")[0]
+        if pid.isdigit() and rest in {pid, f"{pid}.wal", f"{pid}.published",
+                                      f"{pid}.published.wal"}:
             yield path, int(pid)
 
 
@@ -163,10 +178,16 @@ def _open_read_only(path: Path):
 
 
 def check_replaceable(database: Path) -> None:
-    """Raise NotOurs unless `database` is absent or a database this project
-    published: it holds arpu_build_info, or (arpu 0.1.0) mart_arpu_monthly,
-    and no schema of the user's own. Publishing replaces the whole file, so
-    a table a user added to it would be lost."""
+    """Raise NotOurs unless `database` and its working database are each
+    absent or a database this project wrote: it holds arpu_build_info, or
+    (arpu 0.1.0) mart_arpu_monthly, and no schema of the user's own.
+    Publishing replaces the whole file, so a table a user added to it would
+    be lost."""
+    for path in (database, work_path(database)):
+        _check_ours(path)
+
+
+def _check_ours(database: Path) -> None:
     import duckdb
 
     if not database.exists():
@@ -203,7 +224,9 @@ def _refusal(database: Path, foreign: list[str] | None = None) -> str:
     held = ""
     if foreign:
         held = " (it holds " + ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "") + ")"
-    return (f"{database} exists and is not a database published by arpu{held}; refusing "
+    what = ("arpu's working database" if database.name.endswith(".work")
+            else "a database published by arpu")
+    return (f"{database} exists and is not {what}{held}; refusing "
             "to replace it. Choose another --database, or remove the file.")
 
 
@@ -218,82 +241,47 @@ def months_reported(database: Path) -> int | None:
         connection.close()
 
 
-def full_build_reason(database: Path, version: str, definition: str, data_dir: Path,
-                      storage_version: str, source: str = "contract") -> str | None:
-    """Why the build must start from scratch, or None when it can start
-    from a copy of the published database and run incrementally: that
-    database must come from this arpu version and project definition
-    (runner.definition_checksum), the same data folder and input shape, and
-    be in the file format asked for."""
+def full_build_reason(work: Path, version: str, definition: str, data_dir: Path,
+                      source: str = "contract") -> str | None:
+    """Why the build must start from scratch, or None when it can update the
+    working database `work` incrementally: that database must come from
+    this arpu version and project definition (runner.definition_checksum),
+    the same data folder and input shape."""
     import duckdb
 
-    if not database.is_file():
-        return "no published database yet"
-    connection = _open_read_only(database)
+    if not work.is_file():
+        return "no working database yet"
+    connection = _open_read_only(work)
     try:
         tables = {name for (name,) in connection.execute(
             "select table_name from information_schema.tables "
             "where table_catalog = current_database() and table_schema = 'main'"
         ).fetchall()}
         if MARKER_TABLE not in tables:
-            return "the published database is from arpu 0.1.0"
+            return "the working database is from arpu 0.1.0"
         built = connection.execute(
             "select project_version, billing_data_dir, billing_source, definition_checksum "
             f"from main.{MARKER_TABLE}"
         ).fetchone()
-        written = _storage_tag(connection)
     except duckdb.Error:  # an older arpu_build_info, without these columns
-        return "the published database is from another arpu version"
+        return "the working database is from another arpu version"
     finally:
         connection.close()
     if built is None or built[0] != version:
-        return "the published database is from another arpu version"
+        return "the working database is from another arpu version"
     if built[3] != definition:
-        return "the project's models or macros changed since the published build"
+        return "the project's models or macros changed since the last build"
     if built[1] != str(data_dir):
-        return f"the published database was built from {built[1]}"
+        return f"the last build read {built[1]}"
     if built[2] != source:
-        return f"the published database was built from {built[2]} input"
-    if written != _format_written(storage_version):
-        return f"the published database is in storage format {written}, not {storage_version}"
+        return f"the last build read {built[2]} input"
     return None
 
 
-def _format_written(storage_version: str) -> str:
-    """The storage_version tag DuckDB gives a new file written with this
-    storage_compatibility_version ('v1.0.0+' for v1.1.0, say)."""
-    import tempfile
-
-    import duckdb
-
-    with tempfile.TemporaryDirectory(prefix="arpu-format-") as folder:
-        connection = duckdb.connect(
-            str(Path(folder) / "probe.duckdb"),
-            config={"storage_compatibility_version": storage_version},
-        )
-        try:
-            return _storage_tag(connection)
-        finally:
-            connection.close()
-
-
-def start_from(database: Path, built: Path) -> None:
-    """Copy the published database to the build's file, for an incremental
-    build: readers keep the published file until the copy is published."""
-    try:
-        shutil.copyfile(database, built)
-    except OSError as error:
-        discard(built)
-        raise PublishError(
-            f"Could not copy {database} to start an incremental build: "
-            f"{error.strerror or error}."
-        ) from None
-
-
-def seal(built: Path, project: Path, storage_version: str, source: str = "contract") -> None:
-    """Make a finished build one self-contained file, and check that it is
-    one to publish: it exists, holds every mart of its input `source`, and
-    is in the file format asked for."""
+def seal(built: Path, project: Path, source: str = "contract") -> None:
+    """Make a finished build's working database one self-contained file,
+    and check that it is one to publish from: it exists and holds every
+    mart of its input `source`."""
     import duckdb
 
     if not built.is_file():
@@ -305,7 +293,7 @@ def seal(built: Path, project: Path, storage_version: str, source: str = "contra
         connection = duckdb.connect(str(built))
         try:
             connection.execute("checkpoint")
-            _check_built(connection, built, project, storage_version, source)
+            _check_built(connection, built, project, source)
         finally:
             connection.close()
     except duckdb.Error as error:
@@ -376,12 +364,74 @@ def mart_names(project: Path, source: str = "contract") -> set[str]:
     models/marts, but one named after another input source
     (stripe_input_summary), which dbt_project.yml enables for its source
     only."""
-    return {p.stem for p in (project / "models" / "marts").rglob("*.sql")
+    return _model_names(project, "marts", source)
+
+
+def published_names(project: Path, source: str = "contract") -> set[str]:
+    """What a published database holds: the marts, and the semantic
+    layer's time spine, which MetricFlow reads beside them."""
+    return mart_names(project, source) | _model_names(project, "semantic", source)
+
+
+def _model_names(project: Path, folder: str, source: str) -> set[str]:
+    return {p.stem for p in (project / "models" / folder).rglob("*.sql")
             if not p.stem.startswith("stripe_") or source == "stripe"}
 
 
-def _check_built(connection, built: Path, project: Path, storage_version: str,
-                 source: str) -> None:
+def write_published(work: Path, target: Path, project: Path, storage_version: str,
+                    source: str = "contract") -> None:
+    """Write the published models of the sealed working database `work`
+    into a new file `target`, tables in schema main, in the file format
+    asked for: what BI tools read, and nothing else (no input, staging or
+    intermediate table)."""
+    import duckdb
+
+    discard(target)
+    try:
+        connection = duckdb.connect(
+            str(target), config={"storage_compatibility_version": storage_version})
+        try:
+            connection.execute(f"attach {_sql_text(work)} as work (read_only)")
+            for name in sorted(published_names(project, source)):
+                connection.execute(
+                    f'create table main."{name}" as select * from work.main."{name}"')
+            connection.execute("detach work")
+            connection.execute("checkpoint")
+            _check_built(connection, target, project, source, storage_version)
+        finally:
+            connection.close()
+    except duckdb.Error as error:
+        raise PublishError(f"Could not write {target}: {_first_line(error)}") from None
+    if target.with_name(target.name + ".wal").exists():
+        raise PublishError(f"{target} still has a write-ahead log; refusing to publish it.")
+
+
+def keep_as_work(built: Path, database: Path) -> None:
+    """Make the sealed new working database of a full build the working
+    database of `database`, in one rename. A write-ahead log of the old one
+    (a build killed before it checkpointed) is removed first: DuckDB would
+    replay it onto the new file."""
+    work = work_path(database)
+    try:
+        _wal_path(work).unlink(missing_ok=True)
+        os.replace(built, work)
+        directory = os.open(work.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except OSError as error:
+        raise PublishError(f"Could not keep {work}: {error.strerror or error}.") from None
+
+
+def _sql_text(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _check_built(connection, built: Path, project: Path, source: str,
+                 storage_version: str | None = None) -> None:
+    """Refuse a file that lacks a mart, or (with `storage_version`) is in a
+    newer DuckDB file format than asked for."""
     present = {name for (name,) in connection.execute(
         "select table_name from information_schema.tables "
         "where table_catalog = current_database() and table_schema = 'main'"
@@ -390,6 +440,8 @@ def _check_built(connection, built: Path, project: Path, storage_version: str,
     missing = sorted(marts - present)
     if missing:
         raise PublishError(f"{built} lacks {', '.join(missing)}; refusing to publish it.")
+    if storage_version is None:
+        return
     tag = _storage_tag(connection)
     written = _version_tuple(tag)
     wanted = _version_tuple(storage_version)

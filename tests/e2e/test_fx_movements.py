@@ -172,7 +172,7 @@ def test_the_account_mrr_is_as_in_the_table(build):
 @pytest.mark.parametrize("month", [FEB, MAR])
 def test_each_account_splits_into_fx_and_business_change(build, month):
     rows = build.dicts("select * from main.int_account_mrr_movements "
-                       f"where month = '{month}'")
+                       f"where month = '{month}'", work=True)
     got = {row["account_id"]: row for row in rows}
     index = (JAN, FEB, MAR).index(month)
     for account, (movement_type, effect) in FX_BY_HAND[month].items():
@@ -188,7 +188,7 @@ def test_each_account_splits_into_fx_and_business_change(build, month):
 
 def test_an_fx_only_change_is_neither_expansion_nor_contraction(build):
     (row,) = build.dicts("select * from main.int_account_mrr_movements "
-                         "where account_id = 'eur_flat' and month = '2024-02-01'")
+                         "where account_id = 'eur_flat' and month = '2024-02-01'", work=True)
     assert row["movement_type"] == "unchanged"
     assert row["expansion_mrr"] == 0 and row["contraction_mrr"] == 0
     assert row["fx_mrr"] == Decimal("2")          # 100 EUR: 1.08 -> 1.10
@@ -196,7 +196,7 @@ def test_an_fx_only_change_is_neither_expansion_nor_contraction(build):
 
 def test_a_seat_upgrade_in_eur_is_expansion_at_last_months_rate(build):
     (row,) = build.dicts("select * from main.int_account_mrr_movements "
-                         "where account_id = 'eur_seats' and month = '2024-02-01'")
+                         "where account_id = 'eur_seats' and month = '2024-02-01'", work=True)
     assert row["fx_mrr"] == Decimal("7.2")         # 396 - 360 * 324 / 300
     assert row["expansion_mrr"] == Decimal("64.8")  # 72 - 7.2 = EUR 60 * 1.08
     assert row["contraction_mrr"] == 0

@@ -154,7 +154,18 @@ def write(folder: Path, tables: dict) -> Path:
 
 def differences(incremental: Path, full: Path) -> list[str]:
     """Tables of `full` whose rows `incremental` does not hold exactly:
-    decimals, integers, text and dates equal; doubles to 1e-9 relative."""
+    decimals, integers, text and dates equal; doubles to 1e-9 relative. Of
+    the published databases, and of their working databases (every
+    incremental model's state)."""
+    return (table_differences(incremental, full)
+            + table_differences(work_database(incremental), work_database(full)))
+
+
+def work_database(database: Path) -> Path:
+    return database.with_name(database.name + ".work")
+
+
+def table_differences(incremental: Path, full: Path) -> list[str]:
     connection = duckdb.connect()
     connection.execute(f"attach '{incremental}' as inc (read_only)")
     connection.execute(f"attach '{full}' as ful (read_only)")

@@ -119,24 +119,24 @@ def test_only_the_malformed_timestamps_are_rejected(build):
 
 def test_every_timestamp_column_is_read_in_utc(build):
     assert dict(build.rows("select account_id, created_at from main.int_accounts_checked "
-                           "where rejection_reasons is null")) == {
+                           "where rejection_reasons is null", work=True)) == {
         "a": dt.datetime(2024, 1, 1, 1), "b": dt.datetime(2024, 1, 1), "c": dt.datetime(2024, 1, 1),
     }
     assert dict(build.rows(
         "select line_item_id, updated_at from main.int_invoice_line_items_checked "
-        "where rejection_reasons is null"
+        "where rejection_reasons is null", work=True,
     )) == {key: utc for key, (_, utc) in UPDATED_AT.items()}
     assert build.rows(
         "select user_id, created_at, deactivated_at from main.int_users_checked "
-        "where rejection_reasons is null order by 1"
+        "where rejection_reasons is null order by 1", work=True,
     ) == sorted((key, created, deactivated)
                 for key, (_, _, _, created, deactivated) in USERS.items())
     assert build.rows(
         "select started_at, trial_ends_at, ended_at from main.int_subscriptions_checked "
-        "where rejection_reasons is null"
+        "where rejection_reasons is null", work=True,
     ) == [(dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 15), dt.datetime(2024, 4, 1, 1))]
     assert build.rows("select refunded_at from main.int_refunds_checked "
-                      "where rejection_reasons is null") == [
+                      "where rejection_reasons is null", work=True) == [
         (dt.datetime(2024, 1, 20, 11),)]
 
 

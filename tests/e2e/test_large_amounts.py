@@ -144,7 +144,7 @@ def test_good_lines_and_the_largest_amount_are_carried_through(build):
     # The accepted line keeps its exact amount and net through conversion.
     (row,) = build.rows("select amount, discount_amount, refunded_amount, net_amount "
                         "from main.int_invoice_line_items_converted "
-                        "where line_item_id = 'at_bound'")
+                        "where line_item_id = 'at_bound'", work=True)
     assert row == (D(LARGEST), D("0.499999"), D(0), D("9999999999999.5"))
 
 
@@ -163,7 +163,7 @@ def test_the_largest_amount_at_the_largest_rate_converts_without_overflow(build)
     # = 1e19 - 10 - 1 + 1e-18 = 9999999999999999989.000000000000000001,
     # kept to 12 places.
     (net,), = build.rows("select net_amount from main.int_invoice_line_items_converted "
-                         "where line_item_id = 'max_rate'")
+                         "where line_item_id = 'max_rate'", work=True)
     assert net == D("9999999999999999989.000000000000")
     # February's MRR is that line's alone (to a double's precision, above).
     (feb,) = build.dicts("select * from main.mart_arpu_monthly where month = date '2024-02-01'")

@@ -118,7 +118,7 @@ def account_mrr(build, account):
     """{month: mrr} of one account, from the account-month model."""
     rows = build.rows(
         f"select month, mrr, is_paying, user_count from main.int_account_months "
-        f"where account_id = '{account}' order by month"
+        f"where account_id = '{account}' order by month", work=True,
     )
     return {month: mrr for month, mrr, _, _ in rows}
 
@@ -151,7 +151,7 @@ def test_monthly_billing_anchored_on_the_31st(build):
     # Jan 31-Feb 28, Feb 28-Mar 31 and Mar 31-Apr 30 are each one whole month.
     periods = build.rows(
         "select period_months from main.int_invoice_line_items_normalized "
-        "where account_id = 'anchor31' order by period_start")
+        "where account_id = 'anchor31' order by period_start", work=True)
     assert [p for (p,) in periods] == [1, 1, 1]
     assert account_mrr(build, "anchor31") == dict.fromkeys(
         months((2025, 1), (2025, 2), (2025, 3)), Decimal(50))
@@ -160,7 +160,7 @@ def test_monthly_billing_anchored_on_the_31st(build):
 def test_a_period_that_is_not_whole_months_counts_days(build):
     (period_months,), = build.rows(
         "select period_months from main.int_invoice_line_items_normalized "
-        "where account_id = 'short'")
+        "where account_id = 'short'", work=True)
     assert period_months == pytest.approx(28 / 30.4375, abs=1e-12)
     # Snapshot Feb 29 2024 lies in [Feb 28, Mar 27): 56 / (28 / 30.4375).
     assert account_mrr(build, "short") == {dt.date(2024, 2, 1): Decimal("60.875")}
@@ -180,7 +180,7 @@ def test_discount_and_refunds_reduce_the_net_amount(build):
     assert account_mrr(build, "refund_part") == {may: Decimal(70)}
     # Refunded in full (in two refunds, one a year later): no MRR, not paying.
     rows = build.rows("select mrr, is_paying from main.int_account_months "
-                      "where account_id = 'refund_full'")
+                      "where account_id = 'refund_full'", work=True)
     assert rows == [(Decimal(0), False)]
     assert build.rows("select count(*) from main.dim_active_customers "
                       "where account_id = 'refund_full'") == [(0,)]
@@ -188,7 +188,7 @@ def test_discount_and_refunds_reduce_the_net_amount(build):
 
 def test_gross_mrr_ignores_discounts_and_refunds(build):
     rows = build.rows("select account_id, gross_mrr from main.int_account_months "
-                      "where account_id in ('discount', 'refund_part') order by 1")
+                      "where account_id in ('discount', 'refund_part') order by 1", work=True)
     assert rows == [("discount", Decimal(100)), ("refund_part", Decimal(100))]
 
 
@@ -223,7 +223,7 @@ def test_committed_usage_is_recurring_uncommitted_is_not(build):
 
 def test_user_counts_follow_creation_and_deactivation_dates(build):
     rows = build.rows("select month, active_users, user_count from main.int_account_months "
-                      "where account_id = 'users' order by month")
+                      "where account_id = 'users' order by month", work=True)
     # Jan 31: u1, u2.  Feb 29: u1, u2, u3 (created that day).
     # Mar 31: u1, u3 (u2 deactivated on the snapshot date). u4 comes in April.
     assert rows == [
@@ -235,7 +235,7 @@ def test_user_counts_follow_creation_and_deactivation_dates(build):
 
 def test_an_account_without_users_counts_as_one(build):
     assert build.rows("select active_users, user_count from main.int_account_months "
-                      "where account_id = 'no_users'") == [(0, 1)]
+                      "where account_id = 'no_users'", work=True) == [(0, 1)]
 
 
 def test_the_as_of_month_snapshot_is_the_as_of_date(build):
@@ -265,7 +265,7 @@ def test_annual_and_monthly_customers_both_have_100_mrr(build):
     jan = dt.date(2024, 1, 1)
     assert account_mrr(build, "annual")[jan] == Decimal(100)
     rows = build.rows("select monthly_amount from main.int_invoice_line_items_normalized "
-                      "where account_id = 'users'")
+                      "where account_id = 'users'", work=True)
     assert rows == [(Decimal(100),)]
 
 

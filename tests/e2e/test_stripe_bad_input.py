@@ -209,10 +209,10 @@ def built(tmp_path_factory):
         "accepted_lines": stripe.rows("select line_item_id, invoice_status, amount, "
                                       "discount_amount, quantity "
                                       "from main.int_invoice_line_items_checked "
-                                      "where rejection_reasons is null"),
-        "checked_lines": stripe.rows("select line_item_id from main.int_invoice_line_items_checked"),
+                                      "where rejection_reasons is null", work=True),
+        "checked_lines": stripe.rows("select line_item_id from main.int_invoice_line_items_checked", work=True),
         "refunds": stripe.rows("select refund_id, line_item_id, amount "
-                               "from main.int_refunds_checked"),
+                               "from main.int_refunds_checked", work=True),
         "rejected_amounts": stripe.rows("select line_item_id, amount "
                                         "from main.rejected_invoice_line_items"),
     }

@@ -103,7 +103,7 @@ def test_typed_parquet_gives_the_hand_worked_numbers(built):
 def test_instants_are_dated_in_utc(built):
     # in_c4: created 2025-03-31 23:00, finalized 2025-04-01 00:30 UTC.
     assert built.rows("select distinct invoice_date from main.int_invoice_line_items_checked "
-                      "where rejection_reasons is null and invoice_id = 'in_c4'") == [(dt.date(2025, 4, 1),)]
+                      "where rejection_reasons is null and invoice_id = 'in_c4'", work=True) == [(dt.date(2025, 4, 1),)]
     assert built.rows("select count(*) from main.rejected_rows "
                       "where rejection_reasons like '%invalid%'") == [(0,)]
 
@@ -129,11 +129,11 @@ def test_double_amounts_are_read_exactly(doubles):
         ("cnli_b_custom",), ("re_orphan",)]
     assert doubles.rows(
         "select amount, discount_amount, quantity from main.int_invoice_line_items_checked "
-        "where rejection_reasons is null and line_item_id = 'il_b1'") == [(D("1200"), D("150"), 1)]
+        "where rejection_reasons is null and line_item_id = 'il_b1'", work=True) == [(D("1200"), D("150"), 1)]
     assert doubles.rows(
         "select amount from main.int_invoice_line_items_checked "
-        "where rejection_reasons is null and line_item_id = 'in_d3-tax'") == [(D("3.33"),)]
+        "where rejection_reasons is null and line_item_id = 'in_d3-tax'", work=True) == [(D("3.33"),)]
     assert sorted(doubles.rows(
         "select refund_id, amount from main.int_refunds_checked "
-        "where rejection_reasons is null and line_item_id in ('il_b1', 'in_d3-tax')")) == [
+        "where rejection_reasons is null and line_item_id in ('il_b1', 'in_d3-tax')", work=True)) == [
         ("cnli_b1", D("120")), ("re_d3-in_d3-tax", D("0.84"))]
