@@ -31,7 +31,10 @@
 {#- Load the files of one dbt source's tables (`<table>.csv` or
     `<table>.parquet` in var('billing_data_dir')) into `schema`, every
     declared column as text. A missing required table or column stops the
-    run; an absent optional table is empty, an absent column NULL. -#}
+    run; an absent optional table is empty, an absent column NULL. A
+    Parquet file is read where it lies, through a view (its columns are
+    read as they are needed, and nothing is copied); a CSV file is parsed
+    once into a table. -#}
 {% macro load_source_files(source_name, schema, skip=[]) %}
     {% set data_dir = var('billing_data_dir') | string %}
     {% do run_query('create schema if not exists ' ~ adapter.quote(schema)) %}
@@ -40,7 +43,6 @@
         {% set table = source.name %}
         {% set columns = source.columns.values() | list %}
         {% set path = arpu.find_billing_file(data_dir, table) %}
-        {% set target = adapter.quote(schema) ~ '.' ~ adapter.quote(table) %}
         {% if path is none %}
             {% if source.meta.get('required') %}
                 {% do exceptions.raise_compiler_error(
@@ -54,9 +56,9 @@
                 {% do select_list.append(
                     'cast(null as varchar) as ' ~ adapter.quote(column.name)) %}
             {% endfor %}
-            {% do run_query(
-                'create or replace table ' ~ target ~ ' as select '
-                ~ select_list | join(', ') ~ ' where false') %}
+            {% do arpu.replace_relation(
+                schema, table, 'table',
+                'select ' ~ select_list | join(', ') ~ ' where false') %}
         {% else %}
             {% set reader = arpu.billing_file_reader(
                 path, columns | map(attribute='name') | list) %}
@@ -76,11 +78,29 @@
                         'cast(null as varchar) as ' ~ adapter.quote(column.name)) %}
                 {% endif %}
             {% endfor %}
-            {% do run_query(
-                'create or replace table ' ~ target ~ ' as select '
-                ~ select_list | join(', ') ~ ' from ' ~ reader.relation) %}
+            {% do arpu.replace_relation(
+                schema, table, 'view' if path.endswith('.parquet') else 'table',
+                'select ' ~ select_list | join(', ') ~ ' from ' ~ reader.relation) %}
         {% endif %}
     {% endfor %}
+{% endmacro %}
+
+{#- Create or replace `schema`.`table` as a `kind` (table or view) of
+    `select_sql`, whatever kind of relation held the name before (DuckDB
+    replaces a table only with a table). -#}
+{% macro replace_relation(schema, table, kind, select_sql) %}
+    {% set name = adapter.quote(schema) ~ '.' ~ adapter.quote(table) %}
+    {% set existing = run_query(
+        "select table_type from information_schema.tables"
+        ~ " where table_catalog = current_database()"
+        ~ " and table_schema = '" ~ schema ~ "' and table_name = '" ~ table ~ "'") %}
+    {% if existing.rows | length > 0 %}
+        {% set existing_kind = 'view' if existing.rows[0][0] == 'VIEW' else 'table' %}
+        {% if existing_kind != kind %}
+            {% do run_query('drop ' ~ existing_kind ~ ' ' ~ name) %}
+        {% endif %}
+    {% endif %}
+    {% do run_query('create or replace ' ~ kind ~ ' ' ~ name ~ ' as ' ~ select_sql) %}
 {% endmacro %}
 
 {% macro find_billing_file(data_dir, table) %}

@@ -17,6 +17,7 @@
     incremental_strategy='replace_keys',
     unique_key=['account_id', 'month'],
     key_only_when_null='input_digest',
+    meta={'computed_in': 'computed_in_invocation'},
     on_schema_change='append_new_columns',
 ) }}
 
@@ -494,6 +495,7 @@ compared as (
     select
         computed_keys.account_id,
         computed_keys.month,
+        current_month.account_id is not null as has_mrr_contribution,
         coalesce(current_month.mrr, 0) as mrr,
         coalesce(current_month.gross_mrr, 0) as gross_mrr,
         coalesce(current_month.mrr, 0) > 0 as is_paying,
@@ -586,6 +588,7 @@ computed as (
     select
         with_tenure.account_id,
         with_tenure.month,
+        with_tenure.has_mrr_contribution,
         with_tenure.mrr,
         with_tenure.gross_mrr,
         with_tenure.is_paying,
@@ -654,6 +657,7 @@ removals as (
     select
         stored.account_id,
         stored.month,
+        cast(null as {{ dbt.type_boolean() }}) as has_mrr_contribution,
         {%- for column in ['mrr', 'gross_mrr'] %}
         cast(null as {{ type_money_rounded() }}) as {{ column }},
         {%- endfor %}

@@ -14,6 +14,7 @@
     incremental_strategy='replace_keys',
     unique_key='user_key',
     key_only_when_null='source_fingerprint',
+    meta={'computed_in': 'checked_in_invocation'},
     on_schema_change='fail',
 ) }}
 

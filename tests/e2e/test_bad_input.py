@@ -126,5 +126,5 @@ def test_text_is_trimmed_of_tabs_and_long_fractions_are_cut(tmp_path):
     build = build_ok(data, tmp_path / "arpu.duckdb")
     assert build.rows("select count(*) from main.rejected_rows") == [(0,)]
     assert build.rows("select mrr from main.mart_arpu_monthly") == [(Decimal(100),)]
-    (updated,), = build.rows("select updated_at from main.stg_billing__invoice_line_items")
+    (updated,), = build.rows("select updated_at from main.stg_billing__invoice_line_items", work=True)
     assert updated == dt.datetime(2024, 1, 1, 10, 0, 0, 999999)

@@ -53,11 +53,11 @@ def test_crlf_and_lf_in_one_file_are_read_and_quoted_newlines_kept(tmp_path):
     build = run_build(data, tmp_path / "out.duckdb")
     assert build.returncode == 0, build.stderr
     assert build.rows("select account_id, account_name from main.stg_billing__accounts "
-                      "order by 1") == [
+                      "order by 1", work=True) == [
         ("a", "Acme\nWest"), ("b", "Beta\r\nLabs"), ("c", "Gamma"), ("d", "Delta\rInc"),
         ("e", "Epsilon"),
     ]
-    assert build.rows("select plan_name from main.stg_billing__plans") == [("Pro\nannual",)]
+    assert build.rows("select plan_name from main.stg_billing__plans", work=True) == [("Pro\nannual",)]
     # January: 100 + 20 + 3 + 0.4 + 0.05 from five accounts; February: a's 200.
     assert build.rows("select month, paying_accounts, mrr from main.mart_arpu_monthly "
                       "order by month") == [

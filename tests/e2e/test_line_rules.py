@@ -118,7 +118,7 @@ def account_mrr(build, account):
     """{month: mrr} of one account, from the account-month model."""
     rows = build.rows(
         f"select month, mrr, is_paying, user_count from main.int_account_months "
-        f"where account_id = '{account}' order by month", work=True,
+        f"where account_id = '{account}' and has_mrr_contribution order by month", work=True,
     )
     return {month: mrr for month, mrr, _, _ in rows}
 
@@ -180,7 +180,7 @@ def test_discount_and_refunds_reduce_the_net_amount(build):
     assert account_mrr(build, "refund_part") == {may: Decimal(70)}
     # Refunded in full (in two refunds, one a year later): no MRR, not paying.
     rows = build.rows("select mrr, is_paying from main.int_account_months "
-                      "where account_id = 'refund_full'", work=True)
+                      "where account_id = 'refund_full' and has_mrr_contribution", work=True)
     assert rows == [(Decimal(0), False)]
     assert build.rows("select count(*) from main.dim_active_customers "
                       "where account_id = 'refund_full'") == [(0,)]
@@ -188,7 +188,8 @@ def test_discount_and_refunds_reduce_the_net_amount(build):
 
 def test_gross_mrr_ignores_discounts_and_refunds(build):
     rows = build.rows("select account_id, gross_mrr from main.int_account_months "
-                      "where account_id in ('discount', 'refund_part') order by 1", work=True)
+                      "where account_id in ('discount', 'refund_part') "
+                      "and has_mrr_contribution order by 1", work=True)
     assert rows == [("discount", Decimal(100)), ("refund_part", Decimal(100))]
 
 
@@ -223,7 +224,8 @@ def test_committed_usage_is_recurring_uncommitted_is_not(build):
 
 def test_user_counts_follow_creation_and_deactivation_dates(build):
     rows = build.rows("select month, active_users, user_count from main.int_account_months "
-                      "where account_id = 'users' order by month", work=True)
+                      "where account_id = 'users' and has_mrr_contribution order by month",
+                      work=True)
     # Jan 31: u1, u2.  Feb 29: u1, u2, u3 (created that day).
     # Mar 31: u1, u3 (u2 deactivated on the snapshot date). u4 comes in April.
     assert rows == [
@@ -235,7 +237,8 @@ def test_user_counts_follow_creation_and_deactivation_dates(build):
 
 def test_an_account_without_users_counts_as_one(build):
     assert build.rows("select active_users, user_count from main.int_account_months "
-                      "where account_id = 'no_users'", work=True) == [(0, 1)]
+                      "where account_id = 'no_users' and has_mrr_contribution",
+                      work=True) == [(0, 1)]
 
 
 def test_the_as_of_month_snapshot_is_the_as_of_date(build):

@@ -319,7 +319,7 @@ def test_the_summary_counts_what_was_not_read(built):
 
 def test_switching_the_source_builds_from_scratch(built):
     _, _, contract = built
-    assert "the published database was built from stripe input" in contract.stderr
+    assert "the last build read stripe input" in contract.stderr
     assert contract.rows("select billing_source from main.arpu_build_info") == [("contract",)]
     assert contract.rows("select month, mrr from main.mart_arpu_monthly") == [
         (dt.date(2025, 1, 1), D("70"))]
