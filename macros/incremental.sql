@@ -52,8 +52,8 @@
 {#- The columns of a staging model that a row's verdict is computed from:
     the staged text of every contract column of `table` (the column itself
     for text, `<column>_raw` for the others), and the reasons an input's
-    mapping found (source_reasons). An incremental run fingerprints them
-    to find the rows that changed, whatever their updated_at says. -#}
+    mapping found (source_reasons): what the checked model casts and
+    judges. -#}
 {% macro staged_text_columns(table) -%}
     {%- set columns = [] -%}
     {%- if execute -%}
@@ -63,6 +63,24 @@
     {%- endif -%}
     {%- do columns.append('source_reasons') -%}
     {{ return(columns) }}
+{%- endmacro %}
+
+{#- A fingerprint of a row of the input of contract table `table` (the
+    contract file, or the Stripe model that stands for it), for staging to
+    carry: every contract column as read, untrimmed, and the reasons the
+    input's mapping found. An incremental run judges again the keys whose
+    rows' fingerprints changed, whatever their updated_at says; hashing the
+    text as read (not trimmed) is cheaper, and a change of spaces alone only
+    judges a row again. -#}
+{% macro source_row_fingerprint(table) -%}
+    {%- set columns = [] -%}
+    {%- if execute -%}
+        {%- for column in graph.sources['source.arpu.billing.' ~ table].columns.values() -%}
+            {%- do columns.append(column.name) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do columns.append(arpu.source_reasons(table)) -%}
+    {{ arpu.hash_values(columns) }}
 {%- endmacro %}
 
 {#- A hash of the given columns' values, NULL and empty text apart, that

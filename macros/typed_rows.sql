@@ -71,8 +71,9 @@
         updated_at_raw,
 
         ---------- what the input's mapping found (Stripe), for the checks
-        ---------- below and the incremental fingerprint
+        ---------- below, and the row's fingerprint (incremental runs)
         source_reasons,
+        source_fingerprint,
 
         ---------- contract checks on the row alone
         {{ arpu.reason_codes([
@@ -118,9 +119,10 @@
         created_at_raw,
         deactivated_at_raw,
 
-        ---------- what the input's mapping found, for the incremental
-        ---------- fingerprint (nothing for users today)
+        ---------- what the input's mapping found (nothing for users
+        ---------- today), and the row's fingerprint (incremental runs)
         source_reasons,
+        source_fingerprint,
 
         ---------- contract checks on the row alone
         {{ arpu.contract_reasons('users') }} as row_reasons

@@ -126,18 +126,12 @@ account_inputs as (
 
 {% if is_incremental() %}
 
-stored as (
-
-    select * from {{ this }}
-
-),
-
 stored_digests as (
 
     select
         account_id,
         min(input_digest) as input_digest
-    from stored
+    from {{ this }} as stored
     group by 1
 
 ),
@@ -159,7 +153,7 @@ open_from as (
 
     select
         least(
-            {{ month_of('(select max(as_of_date) from stored)') }},
+            {{ month_of('(select max(as_of_date) from ' ~ this ~ ')') }},
             {{ month_of('(select as_of_date from revenue_as_of)') }}
         ) as month
 
@@ -172,7 +166,7 @@ stored_cohorts as (
     select
         stored.account_id,
         min(stored.month) as cohort_month
-    from stored
+    from {{ this }} as stored
     cross join open_from
     where
         stored.is_paying
@@ -681,7 +675,7 @@ removals as (
         cast(null as {{ digest_type() }}) as input_digest,
         cast(null as date) as as_of_date,
         cast(null as {{ dbt.type_string() }}) as computed_in_invocation
-    from stored
+    from {{ this }} as stored
     cross join open_from
     where
         stored.month >= open_from.month

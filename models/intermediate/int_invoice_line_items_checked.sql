@@ -24,24 +24,15 @@
 
 with
 
--- The staged text of every row, before any cast: what a verdict is judged
--- from, fingerprinted, and the key it is judged under.
-staged_text as (
+-- The staged text of every row, before any cast, with the key it is
+-- judged under: what a verdict is judged from.
+staged_rows as (
 
     select
-        {{ staged_text_columns('invoice_line_items') | join(',\n        ') }}
-    from {{ ref('stg_billing__invoice_line_items') }}
-
-),
-
-fingerprinted as (
-
-    select
-        *,
         {{ line_key() }} as line_key,
-        {{ row_fingerprint(staged_text_columns('invoice_line_items')) }}
-            as source_fingerprint
-    from staged_text
+        {{ staged_text_columns('invoice_line_items') | join(',\n        ') }},
+        source_fingerprint
+    from {{ ref('stg_billing__invoice_line_items') }}
 
 ),
 
@@ -59,51 +50,73 @@ fx_rates as (
 
 {% if is_incremental() %}
 
-previous as (
+-- Each staged row's key and fingerprint as read: all that a run compares
+-- (read apart from the staged text, which only the rows judged need).
+staged_fingerprints as (
 
-    select * from {{ this }}
+    select
+        {{ line_key() }} as line_key,
+        source_fingerprint
+    from {{ ref('stg_billing__invoice_line_items') }}
 
 ),
 
--- Line keys whose rows are not the rows judged before: new, changed,
--- copied or gone. A key of one row on both sides compares fingerprints;
--- a key of several rows (duplicates, rows without a line_item_id) is
--- judged again whenever it is seen, as its copies decide its verdict.
-staged_keys as (
+-- The line keys whose rows are not the rows judged before: new, changed,
+-- copied or gone. The fingerprints of the staged rows and of the stored
+-- ones are compared as two multisets (each fingerprint with its number of
+-- rows: a copy of a row is one more), and every key with a fingerprint
+-- whose number differs is judged again, all its rows together.
+staged_counts as (
 
     select
-        line_key,
-        count(*) as row_count,
-        min(source_fingerprint) as source_fingerprint
-    from fingerprinted
+        source_fingerprint,
+        count(*) as row_count
+    from staged_fingerprints
     group by 1
 
 ),
 
-previous_keys as (
+previous_counts as (
 
     select
-        line_key,
-        count(*) as row_count,
-        min(source_fingerprint) as source_fingerprint
-    from previous
+        source_fingerprint,
+        count(*) as row_count
+    from {{ this }} as previous
     group by 1
+
+),
+
+changed_fingerprints as (
+
+    select
+        coalesce(
+            staged_counts.source_fingerprint,
+            previous_counts.source_fingerprint
+        ) as source_fingerprint
+    from staged_counts
+    full outer join previous_counts
+        on staged_counts.source_fingerprint = previous_counts.source_fingerprint
+    where staged_counts.row_count is distinct from previous_counts.row_count
 
 ),
 
 changed_keys as (
 
-    select
-        coalesce(staged_keys.line_key, previous_keys.line_key) as line_key
-    from staged_keys
-    full outer join previous_keys
-        on staged_keys.line_key = previous_keys.line_key
-    where
-        staged_keys.line_key is null
-        or previous_keys.line_key is null
-        or staged_keys.row_count > 1
-        or previous_keys.row_count > 1
-        or staged_keys.source_fingerprint != previous_keys.source_fingerprint
+    select staged_fingerprints.line_key
+    from staged_fingerprints
+    where staged_fingerprints.source_fingerprint in (
+        select changed_fingerprints.source_fingerprint
+        from changed_fingerprints
+    )
+
+    union
+
+    select previous.line_key
+    from {{ this }} as previous
+    where previous.source_fingerprint in (
+        select changed_fingerprints.source_fingerprint
+        from changed_fingerprints
+    )
 
 ),
 
@@ -114,7 +127,7 @@ judged_accounts as (
     select
         account_id,
         has_accepted_account
-    from previous
+    from {{ this }} as previous
     where account_id is not null
     group by 1, 2
 
@@ -140,7 +153,7 @@ judged_rates as (
         currency,
         invoice_date,
         rate_to_reporting
-    from previous
+    from {{ this }} as previous
     where currency is not null and invoice_date is not null
     group by 1, 2, 3
 
@@ -165,7 +178,7 @@ stale_rates as (
 stale_verdicts as (
 
     select previous.line_key
-    from previous
+    from {{ this }} as previous
     where previous.account_id in (
         select stale_accounts.account_id from stale_accounts
     )
@@ -173,7 +186,7 @@ stale_verdicts as (
     union
 
     select previous.line_key
-    from previous
+    from {{ this }} as previous
     inner join stale_rates
         on
             previous.currency = stale_rates.currency
@@ -196,10 +209,10 @@ to_judge_text as (
 
     select
         keys_to_judge.line_key as judged_key,
-        fingerprinted.*
+        staged_rows.*
     from keys_to_judge
-    left join fingerprinted
-        on keys_to_judge.line_key = fingerprinted.line_key
+    left join staged_rows
+        on keys_to_judge.line_key = staged_rows.line_key
 
 ),
 
@@ -211,7 +224,7 @@ to_judge_text as (
         select
             line_key as judged_key,
             *
-        from fingerprinted
+        from staged_rows
 
     ),
 
@@ -222,7 +235,7 @@ to_judge as (
 
     {{ typed_invoice_line_items(
         'to_judge_text',
-        carry=['judged_key as line_key', 'source_fingerprint']) }}
+        carry=['judged_key as line_key']) }}
 
 ),
 

@@ -62,18 +62,12 @@ account_digests as (
 
 {% if is_incremental() %}
 
-stored as (
-
-    select * from {{ this }}
-
-),
-
 stored_digests as (
 
     select
         account_id,
         min(lines_digest) as lines_digest
-    from stored
+    from {{ this }} as stored
     group by 1
 
 ),
@@ -97,7 +91,7 @@ open_from as (
 
     select
         least(
-            {{ month_of('(select max(as_of_date) from stored)') }},
+            {{ month_of('(select max(as_of_date) from ' ~ this ~ ')') }},
             {{ month_of('(select max(as_of_date) from months)') }}
         ) as month
 
@@ -119,7 +113,7 @@ lines_to_compute as (
     union
 
     select stored.line_item_id
-    from stored
+    from {{ this }} as stored
     cross join open_from
     where
         stored.account_id in (

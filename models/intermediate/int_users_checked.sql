@@ -20,25 +20,16 @@
 
 with
 
--- The staged text of every row, before any cast: what a verdict is judged
--- from, fingerprinted, and the key it is judged under (rows without a
--- user_id share the key '').
-staged_text as (
+-- The staged text of every row, before any cast, with the key it is
+-- judged under (rows without a user_id share the key ''): what a verdict
+-- is judged from.
+staged_rows as (
 
     select
-        {{ staged_text_columns('users') | join(',\n        ') }}
-    from {{ ref('stg_billing__users') }}
-
-),
-
-fingerprinted as (
-
-    select
-        *,
         coalesce(user_id, '') as user_key,
-        {{ row_fingerprint(staged_text_columns('users')) }}
-            as source_fingerprint
-    from staged_text
+        {{ staged_text_columns('users') | join(',\n        ') }},
+        source_fingerprint
+    from {{ ref('stg_billing__users') }}
 
 ),
 
@@ -50,49 +41,73 @@ accepted_accounts as (
 
 {% if is_incremental() %}
 
-previous as (
+-- Each staged row's key and fingerprint as read: all that a run compares
+-- (read apart from the staged text, which only the rows judged need).
+staged_fingerprints as (
 
-    select * from {{ this }}
+    select
+        coalesce(user_id, '') as user_key,
+        source_fingerprint
+    from {{ ref('stg_billing__users') }}
 
 ),
 
--- User keys whose rows are not the rows judged before; a key of several
--- rows is judged again whenever it is seen.
-staged_keys as (
+-- The user keys whose rows are not the rows judged before: new, changed,
+-- copied or gone. The fingerprints of the staged rows and of the stored
+-- ones are compared as two multisets (each fingerprint with its number of
+-- rows: a copy of a row is one more), and every key with a fingerprint
+-- whose number differs is judged again, all its rows together.
+staged_counts as (
 
     select
-        user_key,
-        count(*) as row_count,
-        min(source_fingerprint) as source_fingerprint
-    from fingerprinted
+        source_fingerprint,
+        count(*) as row_count
+    from staged_fingerprints
     group by 1
 
 ),
 
-previous_keys as (
+previous_counts as (
 
     select
-        user_key,
-        count(*) as row_count,
-        min(source_fingerprint) as source_fingerprint
-    from previous
+        source_fingerprint,
+        count(*) as row_count
+    from {{ this }} as previous
     group by 1
+
+),
+
+changed_fingerprints as (
+
+    select
+        coalesce(
+            staged_counts.source_fingerprint,
+            previous_counts.source_fingerprint
+        ) as source_fingerprint
+    from staged_counts
+    full outer join previous_counts
+        on staged_counts.source_fingerprint = previous_counts.source_fingerprint
+    where staged_counts.row_count is distinct from previous_counts.row_count
 
 ),
 
 changed_keys as (
 
-    select
-        coalesce(staged_keys.user_key, previous_keys.user_key) as user_key
-    from staged_keys
-    full outer join previous_keys
-        on staged_keys.user_key = previous_keys.user_key
-    where
-        staged_keys.user_key is null
-        or previous_keys.user_key is null
-        or staged_keys.row_count > 1
-        or previous_keys.row_count > 1
-        or staged_keys.source_fingerprint != previous_keys.source_fingerprint
+    select staged_fingerprints.user_key
+    from staged_fingerprints
+    where staged_fingerprints.source_fingerprint in (
+        select changed_fingerprints.source_fingerprint
+        from changed_fingerprints
+    )
+
+    union
+
+    select previous.user_key
+    from {{ this }} as previous
+    where previous.source_fingerprint in (
+        select changed_fingerprints.source_fingerprint
+        from changed_fingerprints
+    )
 
 ),
 
@@ -102,7 +117,7 @@ judged_accounts as (
     select
         account_id,
         has_accepted_account
-    from previous
+    from {{ this }} as previous
     where account_id is not null
     group by 1, 2
 
@@ -127,7 +142,7 @@ keys_to_judge as (
     union
 
     select previous.user_key
-    from previous
+    from {{ this }} as previous
     where previous.account_id in (
         select stale_accounts.account_id from stale_accounts
     )
@@ -140,10 +155,10 @@ to_judge_text as (
 
     select
         keys_to_judge.user_key as judged_key,
-        fingerprinted.*
+        staged_rows.*
     from keys_to_judge
-    left join fingerprinted
-        on keys_to_judge.user_key = fingerprinted.user_key
+    left join staged_rows
+        on keys_to_judge.user_key = staged_rows.user_key
 
 ),
 
@@ -155,7 +170,7 @@ to_judge_text as (
         select
             user_key as judged_key,
             *
-        from fingerprinted
+        from staged_rows
 
     ),
 
@@ -166,7 +181,7 @@ users as (
 
     {{ typed_users(
         'to_judge_text',
-        carry=['judged_key as user_key', 'source_fingerprint']) }}
+        carry=['judged_key as user_key']) }}
 
 ),
 

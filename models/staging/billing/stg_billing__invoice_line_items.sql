@@ -25,7 +25,9 @@ cleaned as (
         {{ clean_text('period_end') }} as period_end_raw,
         {{ clean_text('invoice_date') }} as invoice_date_raw,
         {{ clean_text('updated_at') }} as updated_at_raw,
-        {{ source_reasons('invoice_line_items') }} as source_reasons
+        {{ source_reasons('invoice_line_items') }} as source_reasons,
+        -- The row as read, for incremental runs (int_invoice_line_items_checked).
+        {{ source_row_fingerprint('invoice_line_items') }} as source_fingerprint
     from source
 
 ),

@@ -13,7 +13,9 @@ cleaned as (
         {{ clean_text('account_id') }} as account_id,
         {{ clean_text('created_at') }} as created_at_raw,
         {{ clean_text('deactivated_at') }} as deactivated_at_raw,
-        {{ source_reasons('users') }} as source_reasons
+        {{ source_reasons('users') }} as source_reasons,
+        -- The row as read, for incremental runs (int_users_checked).
+        {{ source_row_fingerprint('users') }} as source_fingerprint
     from source
 
 ),
