@@ -25,11 +25,13 @@ from arpu.publish import (
     check_replaceable,
     clean_stale_builds,
     discard,
+    full_build_marker,
     full_build_reason,
-    keep_as_work,
     months_reported,
     publish,
+    restore,
     seal,
+    set_aside,
     staging_path,
     work_path,
     write_published,
@@ -517,10 +519,14 @@ def _build_and_publish(
     source: str,
     loader_vars: dict,
 ) -> None:
-    """dbt builds into the working database (in place, incrementally; or a
-    new one, in full), then the published models are copied into a new file
-    renamed over `database` (publish.py)."""
-    work = work_dir(database)
+    """dbt builds into the working database, then the published models are
+    copied into a new file renamed over `database` (publish.py). An
+    incremental build updates the working database in place; a full build
+    writes a new one in its place, the old one set aside until the new one
+    has passed and is published (and put back when it fails). Both build at
+    the same path, so dbt's partial parsing carries over from one build to
+    the next."""
+    work_folder = work_dir(database)
     variables = {
         "billing_data_dir": str(data_dir),
         "billing_source": source,
@@ -531,55 +537,62 @@ def _build_and_publish(
     if as_of:
         variables["as_of_date"] = as_of
     version = variables["arpu_version"]
+    work = work_path(database)
     reason = ("--full-refresh" if full_refresh
-              else full_build_reason(work_path(database), version, variables["arpu_definition"],
-                                     data_dir, source))
-    # A full build writes a new working database, kept only when it passed.
-    # An incremental one updates the working database in place, and leaves
-    # an empty file of the same name meanwhile: a second build sees that it
-    # runs even when the lock file was removed (publish.build_lock).
+              else full_build_reason(work, version, variables["arpu_definition"], data_dir,
+                                     source))
+    # While this build runs, a second one sees it even when the lock file
+    # was removed (publish.build_lock).
     running = staging_path(database)
-    target = running if reason else work_path(database)
+    aside = staging_path(database, "previous")
     published = staging_path(database, "published")
+    succeeded = False
     try:
-        if not reason:
-            running.touch()
+        running.touch()
         if reason:
             # The reason may quote the data folder an earlier build read.
             _echo(f"Full build ({printable(reason)}) of {printable(data_dir)} into "
                   f"{printable(database)} ...", err=True)
+            set_aside(work, aside)
+            full_build_marker(work).touch()
         else:
             _echo(f"Incremental build of {printable(data_dir)} into {printable(database)} ...",
                   err=True)
-        command = ["build"] + (["--full-refresh"] if reason else [])
+        command = ["build", "--exclude-resource-type", "unit_test"]
         outcome = run_dbt(
-            command,
-            database=target,
-            work=work,
+            command + (["--full-refresh"] if reason else []),
+            database=work,
+            work=work_folder,
             variables=variables,
             storage_version=storage_version,
             progress=stderr_progress(),
         )
         if not outcome.success:
-            _report_failure(outcome, work, "the database was not changed.")
-        seal(target, project, source)
-        if not allow_empty and months_reported(target) == 0 and (months_reported(database) or 0) > 0:
+            _report_failure(outcome, work_folder, "the database was not changed.")
+        seal(work, project, source)
+        if not allow_empty and months_reported(work) == 0 and (months_reported(database) or 0) > 0:
             _fail(_EMPTY.format(where=database) + f"\n{database} is unchanged.", EXIT_INPUT)
-        refusal = None if allow_empty else no_revenue_refusal(
-            _read_only(target), str(database))
+        refusal = None if allow_empty else no_revenue_refusal(_read_only(work), str(database))
         if refusal:
             _fail(f"{refusal}\n{database} is unchanged.", EXIT_INPUT)
-        write_published(target, published, project, storage_version, source)
+        write_published(work, published, project, storage_version, source)
         note = publish(published, database)
+        succeeded = True
         if note:
             _echo(note, err=True)
-        if reason:
-            keep_as_work(target, database)
     finally:
         discard(published)
+        if reason and not succeeded:
+            # The working database of the last good build, as it was.
+            if aside.exists():
+                restore(aside, work)
+            else:
+                discard(work)
+        discard(aside)
+        full_build_marker(work).unlink(missing_ok=True)
         discard(running)
         # DuckDB's spill folder of the working database, if it spilled.
-        shutil.rmtree(target.with_name(target.name + ".tmp"), ignore_errors=True)
+        shutil.rmtree(work.with_name(work.name + ".tmp"), ignore_errors=True)
 
 
 @main.command()

@@ -119,8 +119,9 @@ def work_path(database: Path) -> Path:
 
 
 def staging_path(database: Path, kind: str = "work") -> Path:
-    """A file this process builds and then renames: a new working database
-    (`work`, a full build) or the next published file (`published`)."""
+    """A file of this process's build: the build's mark (`work`: a second
+    build sees that it runs), the next published file (`published`), or
+    the working database set aside during a full build (`previous`)."""
     suffix = "" if kind == "work" else f".{kind}"
     return database.with_name(f"{_build_prefix(database)}{os.getpid()}{suffix}")
 
@@ -130,8 +131,9 @@ def _build_files(database: Path) -> Iterator[tuple[Path, int]]:
     for path in database.parent.iterdir():
         rest = path.name[len(prefix):] if path.name.startswith(prefix) else ""
         pid = rest.split(".")[0]
-        if pid.isdigit() and rest in {pid, f"{pid}.wal", f"{pid}.published",
-                                      f"{pid}.published.wal"}:
+        if pid.isdigit() and rest in {f"{pid}{kind}{wal}" for kind in ("", ".published",
+                                                                     ".previous")
+                                      for wal in ("", ".wal")}:
             yield path, int(pid)
 
 
@@ -251,6 +253,8 @@ def full_build_reason(work: Path, version: str, definition: str, data_dir: Path,
 
     if not work.is_file():
         return "no working database yet"
+    if full_build_marker(work).exists():
+        return "the last full build did not finish"
     connection = _open_read_only(work)
     try:
         tables = {name for (name,) in connection.execute(
@@ -406,22 +410,42 @@ def write_published(work: Path, target: Path, project: Path, storage_version: st
         raise PublishError(f"{target} still has a write-ahead log; refusing to publish it.")
 
 
-def keep_as_work(built: Path, database: Path) -> None:
-    """Make the sealed new working database of a full build the working
-    database of `database`, in one rename. A write-ahead log of the old one
-    (a build killed before it checkpointed) is removed first: DuckDB would
-    replay it onto the new file."""
-    work = work_path(database)
+def set_aside(work: Path, aside: Path) -> None:
+    """Move the working database `work` (and a write-ahead log of its) out
+    of the way of a full build, which builds a new one in its place."""
+    _move_database(work, aside)
+
+
+def restore(aside: Path, work: Path) -> None:
+    """Put back a working database set aside, over whatever a failed full
+    build left at its place."""
+    discard(work)
+    _move_database(aside, work)
+
+
+def _move_database(source: Path, target: Path) -> None:
+    # A write-ahead log belongs to the file beside it: DuckDB would replay
+    # it onto whatever file is opened under that name.
     try:
-        _wal_path(work).unlink(missing_ok=True)
-        os.replace(built, work)
-        directory = os.open(work.parent, os.O_RDONLY)
+        for suffix in ("", ".wal"):
+            moved = source.with_name(source.name + suffix)
+            if moved.exists():
+                os.replace(moved, target.with_name(target.name + suffix))
+        directory = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
     except OSError as error:
-        raise PublishError(f"Could not keep {work}: {error.strerror or error}.") from None
+        raise PublishError(f"Could not move {source} to {target}: "
+                           f"{error.strerror or error}.") from None
+
+
+def full_build_marker(work: Path) -> Path:
+    """A file beside the working database while a full build writes it: if
+    it is still there when a build starts, that full build did not finish,
+    and the working database is not one to build on."""
+    return work.with_name(work.name + ".full-build")
 
 
 def _sql_text(path: Path) -> str:
