@@ -37,7 +37,16 @@ months as (
 
 users as (
 
-    {{ accepted('users') }}
+    {{ accepted('users', 'user_id, account_id, created_at, deactivated_at') }}
+
+),
+
+-- The same users, read apart for their digests: each of these big inputs
+-- is read once per use, with the columns it needs, rather than copied
+-- whole for several.
+users_for_digests as (
+
+    {{ accepted('users', 'user_id, account_id, created_at, deactivated_at') }}
 
 ),
 
@@ -68,7 +77,8 @@ country_regions as (
 -- The as-of date the revenue fact's open months were computed under.
 revenue_as_of as (
 
-    select max(as_of_date) as as_of_date from revenue
+    select max(as_of_date) as as_of_date
+    from {{ ref('int_revenue_line_months') }}
 
 ),
 
@@ -90,7 +100,7 @@ users_digests as (
         account_id,
         {{ digest(hash_values(['user_id', 'created_at', 'deactivated_at'])) }}
             as users_digest
-    from users
+    from users_for_digests
     group by 1
 
 ),
@@ -100,7 +110,7 @@ revenue_digests as (
     select
         account_id,
         min(lines_digest) as lines_digest
-    from revenue
+    from {{ ref('int_revenue_line_months') }}
     group by 1
 
 ),

@@ -63,22 +63,7 @@ final as (
         discount_amount,
         refunded_amount,
         rate_to_reporting,
-        -- The net amount before conversion, in the line's currency: the FX
-        -- effect of MRR movements (section 10) compares it across months.
-        cast(
-            amount - discount_amount - refunded_amount
-            as {{ type_money_precise() }}
-        ) as original_net_amount,
-        -- Fits: the contract's range (macros/strict_casts.sql, money_limit)
-        -- keeps these products under 3e19, inside DuckDB's decimal(38, 18)
-        -- for a product of money and a rate.
-        cast(
-            (amount - discount_amount - refunded_amount) * rate_to_reporting
-            as {{ type_money_precise() }}
-        ) as net_amount,
-        cast(
-            amount * rate_to_reporting as {{ type_money_precise() }}
-        ) as gross_amount,
+        {{ converted_amounts('joined') }},
         quantity,
         is_committed,
         is_recurring,

@@ -31,15 +31,8 @@ counted as (
 normalized as (
 
     select
-        *,
-        case
-            when period_start is not null
-                then {{ period_months('period_start', 'period_end') }}
-        end as period_months,
-        case
-            when period_start is not null
-                then {{ days_between('period_start', 'period_end') }}
-        end as period_days
+        counted.*,
+        {{ period_lengths('counted') }}
     from counted
 
 ),
@@ -47,42 +40,26 @@ normalized as (
 final as (
 
     select
-        line_item_id,
-        invoice_id,
-        account_id,
-        subscription_id,
-        plan_id,
-        charge_type,
-        invoice_status,
-        currency,
-        is_recurring,
-        net_amount,
-        gross_amount,
-        period_start,
-        period_end,
-        invoice_date,
-        period_days,
-        period_months,
-        -- The cast outside the CASE: PostgreSQL drops the type's precision
-        -- and scale from a CASE whose ELSE is the implicit NULL.
-        cast(
-            case when is_recurring then net_amount / period_months end
-            as {{ type_money_precise() }}
-        ) as monthly_amount,
-        cast(
-            case when is_recurring then gross_amount / period_months end
-            as {{ type_money_precise() }}
-        ) as gross_monthly_amount,
-        -- The monthly amount before conversion, in the line's currency.
-        cast(
-            case
-                when is_recurring then original_net_amount / period_months
-            end
-            as {{ type_money_precise() }}
-        ) as original_monthly_amount,
-        rate_to_reporting,
-        refunded_amount,
-        source_fingerprint
+        normalized.line_item_id,
+        normalized.invoice_id,
+        normalized.account_id,
+        normalized.subscription_id,
+        normalized.plan_id,
+        normalized.charge_type,
+        normalized.invoice_status,
+        normalized.currency,
+        normalized.is_recurring,
+        normalized.net_amount,
+        normalized.gross_amount,
+        normalized.period_start,
+        normalized.period_end,
+        normalized.invoice_date,
+        normalized.period_days,
+        normalized.period_months,
+        {{ monthly_amounts('normalized') }},
+        normalized.rate_to_reporting,
+        normalized.refunded_amount,
+        normalized.source_fingerprint
     from normalized
 
 )

@@ -26,9 +26,31 @@
 
 with
 
-normalized as (
+-- The lines that count (metrics.md section 1; tax sets the months reported
+-- but is never revenue), as the converted lines carry them: no amount is
+-- computed yet.
+converted as (
 
-    select * from {{ ref('int_invoice_line_items_normalized') }}
+    select
+        line_item_id,
+        invoice_id,
+        account_id,
+        subscription_id,
+        plan_id,
+        charge_type,
+        invoice_status,
+        currency,
+        amount,
+        discount_amount,
+        refunded_amount,
+        rate_to_reporting,
+        is_recurring,
+        is_test_account,
+        period_start,
+        period_end,
+        invoice_date,
+        source_fingerprint
+    from {{ ref('int_invoice_line_items_converted') }}
 
 ),
 
@@ -38,11 +60,20 @@ months as (
 
 ),
 
--- Tax sets the months reported but is never revenue.
+as_of as (
+
+    select max(as_of_date) as as_of_date from months
+
+),
+
 revenue_lines as (
 
-    select * from normalized
-    where {{ is_revenue_line() }}
+    select converted.*
+    from converted
+    cross join as_of
+    where
+        {{ is_line_that_counts('converted', 'as_of.as_of_date') }}
+        and {{ is_revenue_line('converted') }}
 
 ),
 
@@ -92,7 +123,7 @@ open_from as (
     select
         least(
             {{ month_of('(select max(as_of_date) from ' ~ this ~ ')') }},
-            {{ month_of('(select max(as_of_date) from months)') }}
+            {{ month_of('(select as_of_date from as_of)') }}
         ) as month
 
 ),
@@ -125,13 +156,13 @@ lines_to_compute as (
 
 {% endif %}
 
-line_items as (
+-- The lines to compute, their amounts only now (macros/line_amounts.sql).
+scoped_lines as (
 
     select
         revenue_lines.*,
-        {{ covered_from('revenue_lines') }} as covered_from,
-        {{ covered_until('revenue_lines') }} as covered_until,
-        {{ row_fingerprint(line_columns) }} as line_fingerprint
+        {{ converted_amounts('revenue_lines') }},
+        {{ period_lengths('revenue_lines') }}
     from revenue_lines
     {%- if is_incremental() %}
     where
@@ -139,6 +170,26 @@ line_items as (
             select lines_to_compute.line_item_id from lines_to_compute
         )
     {%- endif %}
+
+),
+
+monthly_lines as (
+
+    select
+        scoped_lines.*,
+        {{ monthly_amounts('scoped_lines') }},
+        {{ covered_from('scoped_lines') }} as covered_from,
+        {{ covered_until('scoped_lines') }} as covered_until
+    from scoped_lines
+
+),
+
+line_items as (
+
+    select
+        *,
+        {{ row_fingerprint(line_columns) }} as line_fingerprint
+    from monthly_lines
 
 ),
 

@@ -25,6 +25,9 @@ from typing import Iterator
 MARKER_TABLE = "arpu_build_info"
 # A file of arpu 0.1.0, from before the marker, holds this mart.
 LEGACY_MARKER_TABLE = "mart_arpu_monthly"
+# DuckDB's memory limit when ARPU_DUCKDB_MEMORY_LIMIT is unset, as in
+# profiles.example.yml.
+DEFAULT_MEMORY_LIMIT = "3GB"
 # The schemas the DuckDB loader fills: contract files, and Stripe files
 # (vars billing_schema and stripe_schema).
 SOURCE_SCHEMAS = ("billing_raw", "stripe_raw")
@@ -392,8 +395,12 @@ def write_published(work: Path, target: Path, project: Path, storage_version: st
 
     discard(target)
     try:
-        connection = duckdb.connect(
-            str(target), config={"storage_compatibility_version": storage_version})
+        connection = duckdb.connect(str(target), config={
+            "storage_compatibility_version": storage_version,
+            # The profile's resources (README, "Large data").
+            "memory_limit": os.environ.get("ARPU_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+            "temp_directory": str(target.with_name(target.name + ".tmp")),
+        })
         try:
             connection.execute(f"attach {_sql_text(work)} as work (read_only)")
             for name in sorted(published_names(project, source)):
