@@ -52,9 +52,10 @@ def generate(work: Path, database: Path, *args: str) -> tuple[dict, dict]:
 @pytest.fixture(scope="module")
 def contract_docs(tmp_path_factory, demo_build: Build) -> tuple[dict, dict]:
     work = tmp_path_factory.mktemp("docs")
-    # docs generate opens the file read-write: work on a copy.
+    # The working database holds every model (the published one only the
+    # marts); docs generate opens the file read-write: work on a copy.
     database = work / "demo.duckdb"
-    shutil.copy(demo_build.database, database)
+    shutil.copy(demo_build.work_database, database)
     return generate(work, database)
 
 
@@ -191,3 +192,21 @@ def test_every_stripe_node_is_enabled_built_and_checked(contract_docs, stripe_do
             and key not in manifest["sources"]] == [], "not enabled with billing_source stripe"
     assert [key for key in only if key not in catalog["nodes"]
             and key not in catalog["sources"]] == [], "not built, so columns not checked"
+
+
+def test_the_dag_in_the_docs_is_the_project_s(contract_docs):
+    """docs/incremental.md draws the DAG from the manifest (scripts/dag.py):
+    it is the project's as it is, every model in its layer."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dag", ROOT / "scripts" / "dag.py")
+    dag = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dag)
+    manifest, _ = contract_docs
+    diagram = dag.mermaid(manifest)
+    page = (ROOT / "docs" / "incremental.md").read_text()
+    assert dag.with_diagram(page, diagram) == page, (
+        "docs/incremental.md: run `python scripts/dag.py --write`")
+    for node in ours(manifest["nodes"]).values():
+        if node["resource_type"] == "model":
+            assert f"    {node['name']}[" in diagram

@@ -82,9 +82,9 @@ revenue_as_of as (
 
 ),
 
--- Per account, a digest of everything its months are computed from: its
--- lines (the fact's own digest of them), its users, its attributes, and
--- the plans (which any account's plan tier reads).
+-- Per account, a digest of everything its months are computed from (its
+-- lines, as the fact's own digest of them, its users, its attributes, and
+-- the plans, which any account's plan tier reads), and its attributes.
 plans_digest as (
 
     select
@@ -124,12 +124,30 @@ account_inputs as (
             'accounts.account_name', 'accounts.employee_count',
             'accounts.country_code', 'accounts.industry',
             'accounts.acquisition_channel', 'plans_digest.plans_digest']) }}
-            as input_digest
+            as input_digest,
+        -- The segment attributes (section 8), as the account is now.
+        accounts.account_name,
+        accounts.employee_count,
+        coalesce(size_bands.company_size, 'unknown') as company_size,
+        coalesce(accounts.country_code, 'unknown') as country,
+        coalesce(country_regions.region, 'unknown') as region,
+        coalesce(accounts.industry, 'unknown') as industry,
+        coalesce(accounts.acquisition_channel, 'unknown')
+            as acquisition_channel
     from revenue_digests
     left join users_digests
         on revenue_digests.account_id = users_digests.account_id
     left join accounts
         on revenue_digests.account_id = accounts.account_id
+    left join size_bands
+        on
+            accounts.employee_count >= size_bands.min_employees
+            and (
+                size_bands.max_employees is null
+                or accounts.employee_count <= size_bands.max_employees
+            )
+    left join country_regions
+        on accounts.country_code = country_regions.country_code
     cross join plans_digest
 
 ),
@@ -233,7 +251,11 @@ account_mrr as (
         ) as mrr,
         cast(
             round(sum(gross_mrr_amount), 6) as {{ type_money_rounded() }}
-        ) as gross_mrr
+        ) as gross_mrr,
+        -- The month this one is "the month before" of: the months are
+        -- compared on equal keys (account, month), never on the account
+        -- alone.
+        {{ add_months('month', 1) }} as next_month
     from contributions
     group by 1, 2
 
@@ -335,7 +357,8 @@ currency_mrr as (
         cast(
             sum(original_mrr_amount) as {{ type_money_precise() }}
         ) as original_mrr_amount,
-        cast(sum(mrr_amount) as {{ type_money_precise() }}) as mrr_amount
+        cast(sum(mrr_amount) as {{ type_money_precise() }}) as mrr_amount,
+        {{ add_months('month', 1) }} as next_month
     from contributions
     where currency != {{ reporting_currency() }}
     group by 1, 2, 3
@@ -364,13 +387,11 @@ currency_effects as (
             as {{ type_money_precise() }}
         ) as fx_amount
     from currency_mrr as current_month
-    inner join months
-        on current_month.month = months.month
     inner join currency_mrr as previous_month
         on
             current_month.account_id = previous_month.account_id
             and current_month.currency = previous_month.currency
-            and months.previous_month = previous_month.month
+            and current_month.month = previous_month.next_month
     where
         round(current_month.original_mrr_amount, 6) > 0
         and round(previous_month.original_mrr_amount, 6) > 0
@@ -510,8 +531,6 @@ compared as (
         end as previous_mrr,
         account_effects.fx_mrr
     from computed_keys
-    inner join months
-        on computed_keys.month = months.month
     left join account_mrr as current_month
         on
             computed_keys.account_id = current_month.account_id
@@ -519,7 +538,7 @@ compared as (
     left join account_mrr as previous_month
         on
             computed_keys.account_id = previous_month.account_id
-            and months.previous_month = previous_month.month
+            and computed_keys.month = previous_month.next_month
     left join account_effects
         on
             computed_keys.account_id = account_effects.account_id
@@ -572,6 +591,14 @@ with_tenure as (
 
     select
         compared.*,
+        account_inputs.input_digest,
+        account_inputs.account_name,
+        account_inputs.employee_count,
+        account_inputs.company_size,
+        account_inputs.country,
+        account_inputs.region,
+        account_inputs.industry,
+        account_inputs.acquisition_channel,
         -- Only a paying month belongs to the cohort's curve.
         case
             when compared.is_paying then cohorts.cohort_month
@@ -584,6 +611,8 @@ with_tenure as (
     from compared
     inner join cohorts
         on compared.account_id = cohorts.account_id
+    inner join account_inputs
+        on compared.account_id = account_inputs.account_id
 
 ),
 
@@ -612,21 +641,18 @@ computed as (
         with_tenure.month = with_tenure.cohort_month as is_new,
         with_tenure.months_since_cohort,
         {{ tenure_band('with_tenure.months_since_cohort') }} as tenure_band,
-        accounts.account_name,
-        accounts.employee_count,
-        coalesce(size_bands.company_size, 'unknown') as company_size,
-        coalesce(accounts.country_code, 'unknown') as country,
-        coalesce(country_regions.region, 'unknown') as region,
-        coalesce(accounts.industry, 'unknown') as industry,
-        coalesce(accounts.acquisition_channel, 'unknown')
-            as acquisition_channel,
-        account_inputs.input_digest,
+        with_tenure.account_name,
+        with_tenure.employee_count,
+        with_tenure.company_size,
+        with_tenure.country,
+        with_tenure.region,
+        with_tenure.industry,
+        with_tenure.acquisition_channel,
+        with_tenure.input_digest,
         revenue_as_of.as_of_date,
         cast('{{ invocation_id }}' as {{ dbt.type_string() }})
             as computed_in_invocation
     from with_tenure
-    inner join account_inputs
-        on with_tenure.account_id = account_inputs.account_id
     cross join revenue_as_of
     left join active_users
         on
@@ -637,17 +663,6 @@ computed as (
             with_tenure.account_id = ranked_plans.account_id
             and with_tenure.month = ranked_plans.month
             and ranked_plans.plan_order = 1
-    left join accounts
-        on with_tenure.account_id = accounts.account_id
-    left join size_bands
-        on
-            accounts.employee_count >= size_bands.min_employees
-            and (
-                size_bands.max_employees is null
-                or accounts.employee_count <= size_bands.max_employees
-            )
-    left join country_regions
-        on accounts.country_code = country_regions.country_code
 
 ),
 

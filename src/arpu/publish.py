@@ -400,6 +400,7 @@ def write_published(work: Path, target: Path, project: Path, storage_version: st
             # The profile's resources (README, "Large data").
             "memory_limit": os.environ.get("ARPU_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
             "temp_directory": str(target.with_name(target.name + ".tmp")),
+            "preserve_insertion_order": False,
         })
         try:
             connection.execute(f"attach {_sql_text(work)} as work (read_only)")
