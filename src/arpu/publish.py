@@ -117,8 +117,10 @@ def _build_prefix(database: Path) -> str:
 
 def work_path(database: Path) -> Path:
     """The working database of `database`: every table of the last build,
-    which an incremental build starts from and updates."""
-    return database.with_name(database.name + ".work")
+    which an incremental build starts from and updates. dbt names the
+    DuckDB catalog after the file, so an unusual name is made safe for SQL
+    (_safe_name)."""
+    return database.with_name(_safe_name(database) + ".work")
 
 
 def staging_path(database: Path, kind: str = "work") -> Path:
