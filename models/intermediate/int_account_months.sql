@@ -521,8 +521,13 @@ compared as (
         computed_keys.account_id,
         computed_keys.month,
         current_month.account_id is not null as has_mrr_contribution,
-        coalesce(current_month.mrr, 0) as mrr,
-        coalesce(current_month.gross_mrr, 0) as gross_mrr,
+        -- Cast: PostgreSQL's coalesce with 0 drops the type's scale.
+        cast(
+            coalesce(current_month.mrr, 0) as {{ type_money_rounded() }}
+        ) as mrr,
+        cast(
+            coalesce(current_month.gross_mrr, 0) as {{ type_money_rounded() }}
+        ) as gross_mrr,
         coalesce(current_month.mrr, 0) > 0 as is_paying,
         -- An account not paying counts 0 (section 10).
         case
