@@ -51,29 +51,29 @@ joined as (
 final as (
 
     select
-        line_item_id,
-        invoice_id,
-        account_id,
-        subscription_id,
-        plan_id,
-        charge_type,
-        invoice_status,
-        currency,
-        amount,
-        discount_amount,
-        refunded_amount,
-        rate_to_reporting,
+        joined.line_item_id,
+        joined.invoice_id,
+        joined.account_id,
+        joined.subscription_id,
+        joined.plan_id,
+        joined.charge_type,
+        joined.invoice_status,
+        joined.currency,
+        joined.amount,
+        joined.discount_amount,
+        joined.refunded_amount,
+        joined.rate_to_reporting,
         {{ converted_amounts('joined') }},
-        quantity,
-        is_committed,
-        is_recurring,
-        is_test_account,
-        period_start,
-        period_end,
-        invoice_date,
-        updated_at,
+        joined.quantity,
+        joined.is_committed,
+        joined.is_recurring,
+        joined.is_test_account,
+        joined.period_start,
+        joined.period_end,
+        joined.invoice_date,
+        joined.updated_at,
         -- What the line's verdict was judged from (incremental runs).
-        source_fingerprint
+        joined.source_fingerprint
     from joined
 
 )

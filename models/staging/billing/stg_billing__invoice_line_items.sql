@@ -26,7 +26,7 @@ cleaned as (
         {{ clean_text('invoice_date') }} as invoice_date_raw,
         {{ clean_text('updated_at') }} as updated_at_raw,
         {{ source_reasons('invoice_line_items') }} as source_reasons,
-        -- The row as read, for incremental runs (int_invoice_line_items_checked).
+        -- The row as read (int_invoice_line_items_checked, incremental runs).
         {{ source_row_fingerprint('invoice_line_items') }} as source_fingerprint
     from source
 
