@@ -253,7 +253,7 @@ def main() -> None:
     parser.add_argument("--formats", nargs="+", default=["parquet", "csv"], choices=["parquet", "csv"])
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks.json")
     parser.add_argument("--memory-limit", default=None,
-                        help="ARPU_DUCKDB_MEMORY_LIMIT for the builds (default: the profile's, 80%%)")
+                        help="ARPU_DUCKDB_MEMORY_LIMIT for the builds (default: the profile's, 3GB)")
     parser.add_argument("--data-root", type=Path,
                         default=Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
                         / "arpu-bench")
@@ -279,7 +279,7 @@ def main() -> None:
             args.json.write_text(json.dumps({
                 "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                             "system": platform.platform()},
-                "memory_limit": os.environ.get("ARPU_DUCKDB_MEMORY_LIMIT", "80% (default)"),
+                "memory_limit": os.environ.get("ARPU_DUCKDB_MEMORY_LIMIT", "3GB (default)"),
                 "measured_on": dt.date.today().isoformat(),
                 "runs": runs,
             }, indent=2) + "\n")
