@@ -124,3 +124,97 @@
 {% macro spark__incremental_materialization() %}
     {{ return('table') }}
 {% endmacro %}
+
+{#- The CTEs `staged_counts`, `previous_counts`, `changed_fingerprints` and
+    `changed_keys` of a checked model (int_invoice_line_items_checked,
+    int_users_checked): the keys whose staged rows are not the rows judged
+    before (new, changed, copied or gone). The fingerprints of the staged
+    rows (CTE `staged`, with columns `key` and source_fingerprint) and of
+    the stored ones are compared as two multisets, each fingerprint with its
+    number of rows (a copy of a row is one more); every key with a
+    fingerprint whose number differs is judged again, all its rows
+    together. Ends with a comma: more CTEs follow. -#}
+{% macro changed_keys_ctes(staged, key) -%}
+staged_counts as (
+
+    select
+        source_fingerprint,
+        count(*) as row_count
+    from {{ staged }}
+    group by 1
+
+),
+
+previous_counts as (
+
+    select
+        source_fingerprint,
+        count(*) as row_count
+    from {{ this }} as previous
+    group by 1
+
+),
+
+changed_fingerprints as (
+
+    select
+        coalesce(
+            staged_counts.source_fingerprint,
+            previous_counts.source_fingerprint
+        ) as source_fingerprint
+    from staged_counts
+    full outer join previous_counts
+        on staged_counts.source_fingerprint = previous_counts.source_fingerprint
+    where staged_counts.row_count is distinct from previous_counts.row_count
+
+),
+
+changed_keys as (
+
+    select {{ staged }}.{{ key }}
+    from {{ staged }}
+    where {{ staged }}.source_fingerprint in (
+        select changed_fingerprints.source_fingerprint
+        from changed_fingerprints
+    )
+
+    union
+
+    select previous.{{ key }}
+    from {{ this }} as previous
+    where previous.source_fingerprint in (
+        select changed_fingerprints.source_fingerprint
+        from changed_fingerprints
+    )
+
+),
+{%- endmacro %}
+
+{#- The CTEs `judged_accounts` and `stale_accounts` of a checked model: the
+    accounts that have arrived or gone since its rows were judged by them
+    (the stored has_accepted_account against CTE `accepted`), one row per
+    account the stored rows name, not per row. Ends with a comma. -#}
+{% macro stale_accounts_ctes(accepted) -%}
+judged_accounts as (
+
+    select
+        account_id,
+        has_accepted_account
+    from {{ this }} as previous
+    where account_id is not null
+    group by 1, 2
+
+),
+
+stale_accounts as (
+
+    select judged_accounts.account_id
+    from judged_accounts
+    left join {{ accepted }}
+        on judged_accounts.account_id = {{ accepted }}.account_id
+    where
+        judged_accounts.has_accepted_account
+        != ({{ accepted }}.account_id is not null)
+
+),
+{%- endmacro %}

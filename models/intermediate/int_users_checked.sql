@@ -53,87 +53,11 @@ staged_fingerprints as (
 ),
 
 -- The user keys whose rows are not the rows judged before: new, changed,
--- copied or gone. The fingerprints of the staged rows and of the stored
--- ones are compared as two multisets (each fingerprint with its number of
--- rows: a copy of a row is one more), and every key with a fingerprint
--- whose number differs is judged again, all its rows together.
-staged_counts as (
-
-    select
-        source_fingerprint,
-        count(*) as row_count
-    from staged_fingerprints
-    group by 1
-
-),
-
-previous_counts as (
-
-    select
-        source_fingerprint,
-        count(*) as row_count
-    from {{ this }} as previous
-    group by 1
-
-),
-
-changed_fingerprints as (
-
-    select
-        coalesce(
-            staged_counts.source_fingerprint,
-            previous_counts.source_fingerprint
-        ) as source_fingerprint
-    from staged_counts
-    full outer join previous_counts
-        on staged_counts.source_fingerprint = previous_counts.source_fingerprint
-    where staged_counts.row_count is distinct from previous_counts.row_count
-
-),
-
-changed_keys as (
-
-    select staged_fingerprints.user_key
-    from staged_fingerprints
-    where staged_fingerprints.source_fingerprint in (
-        select changed_fingerprints.source_fingerprint
-        from changed_fingerprints
-    )
-
-    union
-
-    select previous.user_key
-    from {{ this }} as previous
-    where previous.source_fingerprint in (
-        select changed_fingerprints.source_fingerprint
-        from changed_fingerprints
-    )
-
-),
+-- copied or gone, as multisets of fingerprints (macros/incremental.sql).
+{{ changed_keys_ctes('staged_fingerprints', 'user_key') }}
 
 -- Accounts that have arrived or gone since users were judged by them.
-judged_accounts as (
-
-    select
-        account_id,
-        has_accepted_account
-    from {{ this }} as previous
-    where account_id is not null
-    group by 1, 2
-
-),
-
-stale_accounts as (
-
-    select judged_accounts.account_id
-    from judged_accounts
-    left join accepted_accounts
-        on judged_accounts.account_id = accepted_accounts.account_id
-    where
-        judged_accounts.has_accepted_account
-        != (accepted_accounts.account_id is not null)
-
-),
+{{ stale_accounts_ctes('accepted_accounts') }}
 
 keys_to_judge as (
 
