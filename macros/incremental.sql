@@ -218,3 +218,34 @@ stale_accounts as (
 
 ),
 {%- endmacro %}
+
+{#- The CTEs `stored_digests` and `changed_accounts` of an account-keyed
+    model (int_revenue_line_months, int_account_months): the accounts whose
+    digest of inputs (column `digest` of CTE `digests`, one row per
+    account) differs from the one their stored rows were computed from, or
+    that appear or disappear. Every row of an account carries its digest.
+    Ends with a comma. -#}
+{% macro changed_accounts_ctes(digests, digest) -%}
+stored_digests as (
+
+    select
+        account_id,
+        min({{ digest }}) as {{ digest }}
+    from {{ this }} as stored
+    group by 1
+
+),
+
+changed_accounts as (
+
+    select coalesce({{ digests }}.account_id, stored_digests.account_id)
+        as account_id
+    from {{ digests }}
+    full outer join stored_digests
+        on {{ digests }}.account_id = stored_digests.account_id
+    where
+        {{ digests }}.{{ digest }}
+        is distinct from stored_digests.{{ digest }}
+
+),
+{%- endmacro %}

@@ -154,26 +154,7 @@ account_inputs as (
 
 {% if is_incremental() %}
 
-stored_digests as (
-
-    select
-        account_id,
-        min(input_digest) as input_digest
-    from {{ this }} as stored
-    group by 1
-
-),
-
-changed_accounts as (
-
-    select coalesce(account_inputs.account_id, stored_digests.account_id)
-        as account_id
-    from account_inputs
-    full outer join stored_digests
-        on account_inputs.account_id = stored_digests.account_id
-    where account_inputs.input_digest is distinct from stored_digests.input_digest
-
-),
+{{ changed_accounts_ctes('account_inputs', 'input_digest') }}
 
 -- The open months: from the month of the as-of date under which the stored
 -- rows, or the fact's rows if earlier, were computed.

@@ -93,28 +93,7 @@ account_digests as (
 
 {% if is_incremental() %}
 
-stored_digests as (
-
-    select
-        account_id,
-        min(lines_digest) as lines_digest
-    from {{ this }} as stored
-    group by 1
-
-),
-
-changed_accounts as (
-
-    select coalesce(account_digests.account_id, stored_digests.account_id)
-        as account_id
-    from account_digests
-    full outer join stored_digests
-        on account_digests.account_id = stored_digests.account_id
-    where
-        account_digests.lines_digest
-        is distinct from stored_digests.lines_digest
-
-),
+{{ changed_accounts_ctes('account_digests', 'lines_digest') }}
 
 -- The open months: from the month of the as-of date the stored rows were
 -- computed under, or of the new as-of date if earlier.
