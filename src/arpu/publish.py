@@ -307,8 +307,7 @@ def seal(built: Path, project: Path, source: str = "contract") -> None:
             connection.close()
     except duckdb.Error as error:
         raise PublishError(f"Could not finish {built}: {_first_line(error)}") from None
-    if built.with_name(built.name + ".wal").exists():
-        raise PublishError(f"{built} still has a write-ahead log; refusing to publish it.")
+    _refuse_write_ahead_log(built)
 
 
 def publish(built: Path, database: Path) -> str | None:
@@ -332,12 +331,7 @@ def publish(built: Path, database: Path) -> str | None:
                         "marts, and are not carried over.")
             _keep_mode_and_owner(built, database)
             os.replace(built, database)
-            # The rename is durable only once the folder entry is on disk.
-            directory = os.open(database.parent, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+            _sync_folder(database.parent)
     except OSError as error:
         raise PublishError(f"Could not publish {database}: {error.strerror or error}.") from None
     return note
@@ -416,8 +410,13 @@ def write_published(work: Path, target: Path, project: Path, storage_version: st
             connection.close()
     except duckdb.Error as error:
         raise PublishError(f"Could not write {target}: {_first_line(error)}") from None
-    if target.with_name(target.name + ".wal").exists():
-        raise PublishError(f"{target} still has a write-ahead log; refusing to publish it.")
+    _refuse_write_ahead_log(target)
+
+
+def _refuse_write_ahead_log(path: Path) -> None:
+    """A file closed with its log still beside it is not whole on its own."""
+    if _wal_path(path).exists():
+        raise PublishError(f"{path} still has a write-ahead log; refusing to publish it.")
 
 
 def set_aside(work: Path, aside: Path) -> None:
@@ -441,14 +440,19 @@ def _move_database(source: Path, target: Path) -> None:
             moved = source.with_name(source.name + suffix)
             if moved.exists():
                 os.replace(moved, target.with_name(target.name + suffix))
-        directory = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        _sync_folder(target.parent)
     except OSError as error:
         raise PublishError(f"Could not move {source} to {target}: "
                            f"{error.strerror or error}.") from None
+
+
+def _sync_folder(folder: Path) -> None:
+    # A rename is durable only once the folder entry is on disk.
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def full_build_marker(work: Path) -> Path:
