@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from conftest import ROOT, build_command, build_env, build_ok, run_build, write_tables
-from test_publishing import ACCOUNTS, lines, mrr, start_build, wait_for_progress
+from test_publishing import (  # noqa: F401 (good_build: a fixture)
+    ACCOUNTS, copy_build, good_build, lines, mrr, start_build, wait_for_progress)
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounts a filesystem (root only)")
 
@@ -28,12 +29,9 @@ def data(tmp_path):
 
 
 @pytest.fixture
-def published(tmp_path):
+def published(tmp_path, good_build):
     """A database holding a good build with MRR 10."""
-    first = write_tables(tmp_path / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
-    database = tmp_path / "marts.duckdb"
-    build_ok(first, database)
-    return database
+    return copy_build(good_build, tmp_path)
 
 
 def assert_one_clear_line(build, code):
@@ -150,15 +148,13 @@ def test_a_quote_in_the_database_name_simply_works(tmp_path, data):
 # --- operational failures: one line, exit 1, database unchanged --------------------------
 
 @pytest.fixture
-def small_disk(tmp_path):
+def small_disk(tmp_path, good_build):
     """A 32 MB filesystem holding a published database with MRR 10."""
     mount = tmp_path / "disk"
     mount.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], check=True)
     try:
-        first = write_tables(tmp_path / "first",
-                             {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
-        build_ok(first, mount / "marts.duckdb")
+        copy_build(good_build, mount)
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)

@@ -33,12 +33,31 @@ def mrr(database):
         connection.close()
 
 
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory):
+    """One good build with MRR 10, built once per module: `marts.duckdb`
+    and the files beside it (working database, lock), which tests copy
+    with copy_build instead of building again."""
+    folder = tmp_path_factory.mktemp("good_build")
+    first = write_tables(folder / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
+    build_ok(first, folder / "marts.duckdb")
+    return folder
+
+
+def copy_build(good_build, folder):
+    """The good build's published file and the files beside it, copied
+    into `folder` (mode kept): what a build there would have left. The
+    next build reads another data folder, so it is a full build, as it
+    would be after building the first data in place."""
+    for path in good_build.glob("marts.duckdb*"):
+        shutil.copy2(path, folder / path.name)
+    return folder / "marts.duckdb"
+
+
 @pytest.fixture
-def published(tmp_path):
+def published(tmp_path, good_build):
     """A database holding a good build with MRR 10, and data for MRR 20."""
-    first = write_tables(tmp_path / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
-    database = tmp_path / "marts.duckdb"
-    build_ok(first, database)
+    database = copy_build(good_build, tmp_path)
     second = write_tables(tmp_path / "second", {"accounts": ACCOUNTS, "invoice_line_items": lines("20")})
     return database, second
 
