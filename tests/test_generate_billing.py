@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.unit
+
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "generate_billing.py"
 
 DEC_RE = re.compile(r"^-?\d+(\.\d+)?$")

@@ -9,9 +9,13 @@ switch temporary directory after the current one has been used").
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from conftest import ROOT
+
+
+pytestmark = pytest.mark.unit
 
 ONCE = {"storage_compatibility_version", "memory_limit", "threads", "temp_directory"}
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import ROOT
+
+pytestmark = pytest.mark.unit
 
 README = (ROOT / "README.md").read_text()
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 import re
 import shutil
 
+import pytest
 import yaml
 
 from conftest import ROOT, run_build
 
 from arpu.contract import load_input_tables
+
+
+pytestmark = pytest.mark.unit
 
 FIXTURE = ROOT / "tests" / "fixtures" / "stripe"
 
