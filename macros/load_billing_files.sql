@@ -17,7 +17,7 @@
         {{ return('') }}
     {% endif %}
     {% if arpu.billing_source() == 'stripe' %}
-        {# Stripe replaces these contract tables (README, "Using Stripe data"); the
+        {# Stripe replaces these contract tables (docs/stripe.md); the
            contract staging never reads them. #}
         {% do arpu.load_source_files(
             'billing', var('billing_schema'), skip=arpu.stripe_mapped_tables()) %}

@@ -5,7 +5,7 @@
     move a table between databases, so the build alternates between two
     databases and the published one holds only views. Each view is
     replaced on its own: a reader during these seconds may see marts of two
-    builds (README, "Running on your warehouse").
+    builds (docs/warehouses.md).
 #}
 {% macro publish_views(schema, build_schema) %}
     {% set exposure = graph.exposures.values()

@@ -1,5 +1,5 @@
 {#
-    The Stripe source (README, "Using Stripe data"): which input the contract staging
+    The Stripe source (docs/stripe.md): which input the contract staging
     reads, and the small conversions from Stripe's values into the
     contract's text forms. A Stripe value that does not convert is passed on
     as its own text, so that the contract staging rejects it with the same

@@ -1201,7 +1201,7 @@ def _json(values: dict[str, str | int | None]) -> str:
 def to_stripe(tables: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
     """Convert one Generator's contract tables into Fivetran's Stripe tables.
 
-    The inverse of the mapping in models/staging/stripe (README, "Using Stripe data"):
+    The inverse of the mapping in models/staging/stripe (docs/stripe.md):
     built from the Stripe tables, the project must read back the same
     accounts, plans and ledger, so that every ARPU mart and
     dim_active_customers equal the contract build's, row for row

@@ -29,7 +29,7 @@ def test_resources_and_format_are_config_options_not_settings():
 
 def test_each_resource_comes_from_its_documented_variable():
     text = (ROOT / "profiles.example.yml").read_text()
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text() + (ROOT / "docs" / "operations.md").read_text()
     for variable in ("ARPU_DUCKDB_MEMORY_LIMIT", "ARPU_DUCKDB_THREADS", "ARPU_DBT_THREADS",
                      "ARPU_DUCKDB_TEMP_DIRECTORY", "ARPU_DUCKDB_STORAGE_VERSION"):
         assert f"env_var('{variable}'" in text

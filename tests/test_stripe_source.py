@@ -1,4 +1,4 @@
-"""The Stripe input's checks before dbt runs (README, "Using Stripe data"):
+"""The Stripe input's checks before dbt runs (docs/stripe.md):
 the tables it needs, the columns it reads, and the one list of contract
 tables it replaces. The mapping itself is tested end to end in
 tests/e2e/test_stripe_*.py."""

@@ -55,7 +55,7 @@ def load_contract(project_dir: Path) -> list[Table]:
 
 def load_input_tables(project_dir: Path, source: str = "contract") -> list[Table]:
     """The tables a build reads from a folder: the contract's, or Stripe's
-    with the contract tables Stripe does not replace (README, "Using Stripe data")."""
+    with the contract tables Stripe does not replace (docs/stripe.md)."""
     contract = load_contract(project_dir)
     if source == "contract":
         return contract

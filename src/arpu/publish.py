@@ -53,7 +53,7 @@ def _held_open(database: Path) -> HeldOpen:
     return HeldOpen(
         f"{database} is open for writing by another program (a DuckDB connection that is "
         "not read-only): close it, then run again. BI tools and other readers must open "
-        "the file read-only (README, 'Reading the marts from a BI tool')."
+        "the file read-only (docs/bi.md)."
     )
 
 
@@ -393,7 +393,7 @@ def write_published(work: Path, target: Path, project: Path, storage_version: st
     try:
         connection = duckdb.connect(str(target), config={
             "storage_compatibility_version": storage_version,
-            # The profile's resources (README, "Large data").
+            # The profile's resources (docs/operations.md, "Large data").
             "memory_limit": os.environ.get("ARPU_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
             "temp_directory": str(target.with_name(target.name + ".tmp")),
             "preserve_insertion_order": False,

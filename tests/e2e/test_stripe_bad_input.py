@@ -1,4 +1,4 @@
-"""Stripe data the contract cannot express (README, "Using Stripe data", "Bad data"):
+"""Stripe data the contract cannot express (docs/stripe.md, "Bad data"):
 each defect is quarantined with its reason, the good rows still reach the
 marts, nothing read disappears from stripe_input_summary, and the money
 reconciles. One build of a small hand-made export, then a contract build

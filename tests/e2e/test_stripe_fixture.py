@@ -1,7 +1,7 @@
 """`arpu build --source stripe` on a hand-made Stripe export
 (tests/fixtures/stripe/, Fivetran's table and column names), with every
 expected number worked out by hand below from docs/metrics.md and the
-Stripe mapping (README, "Using Stripe data"). Nothing here is read back from the
+Stripe mapping (docs/stripe.md). Nothing here is read back from the
 pipeline.
 
 Reporting currency USD; amounts in the files are integer minor units

@@ -5,7 +5,7 @@ Fivetran's Stripe connector lands it (see `to_stripe` there for every
 choice). Built with `arpu build --source stripe`, it must publish the same
 ARPU marts and dim_active_customers as the contract files, row for row:
 then the Stripe models map Stripe into the contract exactly as
-README, "Using Stripe data" says, at least for everything the demo holds. Two builds of
+docs/stripe.md says, at least for everything the demo holds. Two builds of
 the default demo (what users see), one per shape, shared by the tests here.
 """
 

@@ -1,5 +1,5 @@
--- What became of every row of the Stripe tables that carry money (README,
--- "Using Stripe data"), so that nothing read disappears without a count:
+-- What became of every row of the Stripe tables that carry money
+-- (docs/stripe.md), so that nothing read disappears without a count:
 -- rows mapped into the contract, and rows not read with why (draft and
 -- deleted invoices, void credit notes, refunds a credit note already holds,
 -- rows Fivetran marks deleted, ...). Grain: one row per Stripe table and

@@ -1,5 +1,5 @@
 -- Stripe customers in the shape of the contract's `accounts` table, every
--- column as text (README, "Using Stripe data"). Grain: one row per customer
+-- column as text (docs/stripe.md). Grain: one row per customer
 -- row. The contract staging (stg_billing__accounts) casts and checks it.
 with
 

@@ -1,6 +1,6 @@
 -- Stripe invoice lines, and one tax line per taxed invoice, in the shape of
--- the contract's `invoice_line_items` table, every column as text (README,
--- "Using Stripe data"). Lines of draft and deleted invoices are not read,
+-- the contract's `invoice_line_items` table, every column as text
+-- (docs/stripe.md). Lines of draft and deleted invoices are not read,
 -- nor rows Fivetran marks deleted (_fivetran_deleted): stripe_input_summary
 -- counts them. Also carries each line's net in minor
 -- units, which spreads charge refunds (stg_stripe__refunds). Grain: one row

@@ -1,5 +1,5 @@
 -- Stripe invoices with the fields their lines take, and whether they are
--- read at all (README, "Using Stripe data"): drafts are not invoices yet,
+-- read at all (docs/stripe.md): drafts are not invoices yet,
 -- deleted invoices are gone from Stripe, and a row Fivetran marks deleted
 -- (_fivetran_deleted) is not there at all, so it is no copy of its id
 -- either. The one place that rule lives: stg_stripe__invoice_line_items

@@ -1,6 +1,6 @@
 -- Stripe prices (and legacy plans whose id is not a price) in the shape of
--- the contract's `plans` table, every column as text (README, "Using Stripe
--- data"), plus is_metered, which decides a line's charge_type. Grain: one
+-- the contract's `plans` table, every column as text (docs/stripe.md),
+-- plus is_metered, which decides a line's charge_type. Grain: one
 -- row per price row and per plan row whose id no price has.
 with
 

@@ -1,5 +1,5 @@
 -- Stripe credit notes and refunds in the shape of the contract's `refunds`
--- table, every column as text (README, "Using Stripe data"). Grain: one row
+-- table, every column as text (docs/stripe.md). Grain: one row
 -- per line of an issued credit note; per invoice line a succeeded charge
 -- refund (one no credit note paid out) is spread over; and one row per such
 -- refund that cannot be spread, which the contract then rejects with its

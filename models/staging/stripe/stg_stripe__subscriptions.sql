@@ -1,5 +1,5 @@
 -- Stripe subscriptions in the shape of the contract's `subscriptions` table,
--- every column as text (README, "Using Stripe data"). The current version of
+-- every column as text (docs/stripe.md). The current version of
 -- each subscription_history id, else the `subscription` row; the plan is the
 -- price of its earliest item. Grain: one row per subscription row read.
 with
