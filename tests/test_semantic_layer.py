@@ -19,8 +19,9 @@ import pytest
 
 from conftest import ROOT, Build
 
-SEGMENT_TYPES = ["company_size", "plan_tier", "tenure_band", "region", "country",
-                 "industry", "acquisition_channel"]
+from arpu.project import segment_types
+
+SEGMENT_TYPES = segment_types(ROOT)
 MONEY = {"mrr", "total_revenue"}
 COUNTS = {"paying_accounts", "paying_users", "new_accounts"}
 RATIOS = {"arpa", "arpu", "new_arpa"}

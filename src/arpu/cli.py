@@ -16,6 +16,7 @@ from typing import NoReturn
 import click
 
 from arpu.contract import SOURCES, InputError, check_inputs
+from arpu.project import project_var
 from arpu.publish import (
     BuildLocked,
     HeldOpen,
@@ -40,7 +41,6 @@ from arpu.runner import (
     DEFAULT_STORAGE_VERSION,
     definition_checksum,
     project_dir,
-    project_var,
     prune_work_dirs,
     run_dbt,
     stderr_progress,
@@ -110,7 +110,7 @@ _source_option = click.option(
     show_default=True,
     envvar="ARPU_SOURCE",
     help="Shape of the input: contract tables, or Stripe as Fivetran lands it "
-    "(README, 'Using Stripe data'; on a warehouse, the tables of schema var stripe_schema).",
+    "(docs/stripe.md; on a warehouse, the tables of schema var stripe_schema).",
 )
 
 
@@ -327,13 +327,13 @@ def _refuse_stripe_on_spark(target: str, source: str) -> None:
     # untested one.
     if target == "spark" and source == "stripe":
         raise click.UsageError("--source stripe is not supported on Spark yet "
-                               "(README, 'Using Stripe data').")
+                               "(docs/stripe.md).")
 
 
 def _build_on_warehouse(project: Path, target: str, schema: str | None, as_of: str | None,
                         full_refresh: bool, allow_empty: bool, source: str):
     """`arpu build --target postgres|spark`: build into a staging schema,
-    publish it, and return the summary (README, "Running on your warehouse")."""
+    publish it, and return the summary (docs/warehouses.md)."""
     from arpu import warehouse
 
     version = importlib.metadata.version("arpu-metrics")

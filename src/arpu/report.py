@@ -17,38 +17,14 @@ from pathlib import Path
 import duckdb
 
 from arpu.report_output import NotAReport, check_replaceable, write_atomically
-from arpu.runner import project_dir, project_var
+from arpu.project import exposure_tables, project_var, segment_types
+from arpu.runner import project_dir
 from arpu.text import printable
 
-# The seven segment types of mart_arpu_by_segment and mart_arpa_mix
-# (docs/metrics.md section 8; an accepted_values test in the models).
-SEGMENT_TYPES = (
-    "company_size",
-    "plan_tier",
-    "tenure_band",
-    "region",
-    "country",
-    "industry",
-    "acquisition_channel",
-)
 DEFAULT_MIX_SEGMENT_TYPE = "plan_tier"
 # The alerts' and the summary's default (dbt var min_segment_accounts), for
 # when the dbt project cannot be found.
 DEFAULT_MIN_SEGMENT_ACCOUNTS = 10
-
-# The tables the page reads: the exposure arpu_report in
-# models/marts/_marts__exposures.yml lists the same.
-NEEDED_TABLES = (
-    "arpu_build_info",
-    "mart_arpu_monthly",
-    "mart_arpu_by_segment",
-    "mart_arpu_by_cohort",
-    "dim_active_customers",
-    "mart_mrr_movements",
-    "mart_mrr_bridge",
-    "mart_arpa_mix",
-    "mart_arpu_alerts",
-)
 
 # Ten years. A database spanning more is most likely built with a wrong
 # --as-of (9999-12-31: some 95,000 months, a 166 MB page of the demo): the
@@ -237,10 +213,10 @@ def parse_months(text: str | None) -> int | None:
 
 
 def check_segment_type(segment_type: str) -> None:
-    if segment_type not in SEGMENT_TYPES:
+    valid = segment_types(project_dir())
+    if segment_type not in valid:
         raise ReportError(
-            f"unknown --mix-segment-type {segment_type!r}; "
-            f"valid ones: {', '.join(SEGMENT_TYPES)}."
+            f"unknown --mix-segment-type {segment_type!r}; valid ones: {', '.join(valid)}."
         )
 
 
@@ -290,7 +266,9 @@ def _check_tables(connection, database: Path) -> None:
             "where table_schema = 'main' and table_catalog = current_database()"
         ).fetchall()
     }
-    missing = [name for name in NEEDED_TABLES if name not in present]
+    # What the page reads: the exposure arpu_report.
+    missing = [name for name in exposure_tables(project_dir(), "arpu_report")
+               if name not in present]
     if missing:
         raise ReportError(
             f"{database} has no table {', '.join('main.' + name for name in missing)}: "

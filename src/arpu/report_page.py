@@ -20,8 +20,10 @@ from plotly.colors import sample_colorscale
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from arpu.report import SEGMENT_TYPES, Marts, Target
+from arpu.project import segment_types
+from arpu.report import Marts, Target
 from arpu.report_output import GENERATOR
+from arpu.runner import project_dir
 from arpu.summary import _money, _percent
 
 # System fonts only: a web font would be a download.
@@ -318,7 +320,7 @@ def _segments(marts: Marts) -> str:
     for row in marts.segments:
         by_type.setdefault(row["segment_type"], {}).setdefault(
             row["segment_value"], {})[row["month"]] = row
-    types = [name for name in SEGMENT_TYPES if name in by_type]
+    types = [name for name in segment_types(project_dir()) if name in by_type]
     if not types:
         return _section("segments", "ARPA by segment", "", _empty("mart_arpu_by_segment is empty."))
 

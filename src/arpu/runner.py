@@ -40,13 +40,6 @@ def project_dir() -> Path:
     )
 
 
-def project_var(project: Path, name: str):
-    """A dbt var's default from dbt_project.yml."""
-    import yaml
-
-    return yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][name]
-
-
 # What defines the numbers a build makes: a change to any of these files
 # (a rule, a type, a var's default) makes the published incremental tables
 # stale, so `arpu build` starts from scratch.

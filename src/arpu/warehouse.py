@@ -1,4 +1,4 @@
-"""The `arpu` command on a warehouse (README, "Running on your warehouse"):
+"""The `arpu` command on a warehouse (docs/warehouses.md):
 loading contract files into the raw schema, building into a staging schema,
 and publishing it so that a reader never sees marts of two builds side by
 side (PostgreSQL), or as nearly so as the engine allows (Spark).
@@ -21,15 +21,12 @@ from typing import Iterator
 import duckdb
 
 from arpu.contract import Table, load_contract, load_input_tables
-from arpu.runner import run_dbt
+from arpu.project import exposure_tables, project_var
+from arpu.runner import project_dir, run_dbt
 from arpu.text import printable, printable_lines
 
 TARGETS = ("postgres", "spark")
 DEFAULT_SCHEMA = "arpu"
-# The tables `arpu build`'s summary reads (summary.py).
-SUMMARY_TABLES = ("arpu_build_info", "mart_arpu_monthly", "mart_arpu_by_segment",
-                  "mart_arpu_alerts", "rejected_rows", "rejected_rows_by_reason",
-                  "over_refunded_lines")
 NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 
 
@@ -73,16 +70,12 @@ def stage_files(project: Path, data_dir: Path, work: Path, source: str = "contra
 def raw_schema(project: Path) -> str:
     """The schema of the contract tables: ARPU_BILLING_SCHEMA, else the var
     billing_schema's default (billing_raw)."""
-    from arpu.runner import project_var
-
     return os.environ.get("ARPU_BILLING_SCHEMA") or project_var(project, "billing_schema")
 
 
 def stripe_schema(project: Path) -> str:
     """The schema of the Fivetran Stripe tables: ARPU_STRIPE_SCHEMA, else the
     var stripe_schema's default (stripe_raw)."""
-    from arpu.runner import project_var
-
     return os.environ.get("ARPU_STRIPE_SCHEMA") or project_var(project, "stripe_schema")
 
 
@@ -106,9 +99,11 @@ def input_tables(project: Path, source: str) -> list[Loaded]:
     """The tables of an input and their schemas: Stripe's go to the Stripe
     schema, the contract's to the raw schema."""
     contract = {table.name for table in load_contract(project)}
-    return [Loaded(table, "billing_raw", raw_schema(project))
+    # Where the DuckDB stage holds them: the vars' defaults, as
+    # load_billing_files leaves them.
+    return [Loaded(table, project_var(project, "billing_schema"), raw_schema(project))
             if table.name in contract else
-            Loaded(table, "stripe_raw", stripe_schema(project))
+            Loaded(table, project_var(project, "stripe_schema"), stripe_schema(project))
             for table in load_input_tables(project, source)]
 
 
@@ -125,7 +120,7 @@ def load(target: str, project: Path, data_dir: Path, work: Path,
         if target == "postgres":
             _load_postgres(connection, tables, work)
         else:
-            _load_spark(connection, raw_schema(project), [t.name for t in tables], work)
+            _load_spark(connection, raw_schema(project), tables, work)
     finally:
         connection.close()
     return counts
@@ -161,13 +156,13 @@ def _load_postgres(stage, tables: list[Loaded], work: Path) -> None:
         connection.commit()
 
 
-def _load_spark(stage, raw: str, tables: list[str], work: Path) -> None:
+def _load_spark(stage, raw: str, tables: list[Loaded], work: Path) -> None:
     files = {}
     for table in tables:
-        exported = work / f"{table}.parquet"
-        stage.execute(f"copy billing_raw.\"{table}\" to '{_sql_text(exported)}' "
+        exported = work / f"{table.name}.parquet"
+        stage.execute(f"copy {table.stage_schema}.\"{table.name}\" to '{_sql_text(exported)}' "
                       "(format parquet)")
-        files[table] = str(exported)
+        files[table.name] = str(exported)
     outcome = run_dbt(["run-operation", "load_parquet_tables", "--args",
                        json.dumps({"tables": files})],
                       database=None, work=work, variables={"billing_schema": raw},
@@ -246,7 +241,8 @@ def check_postgres_sources(project: Path, raw: str | None = None,
     """The input checks that apply to a warehouse: every required table and
     column of the input exists (the rows are dbt's job). Stripe tables are
     looked for in the Stripe schema, contract tables in the raw schema."""
-    wanted = [(raw if raw and loaded.stage_schema == "billing_raw" else loaded.schema,
+    contract_stage = project_var(project, "billing_schema")
+    wanted = [(raw if raw and loaded.stage_schema == contract_stage else loaded.schema,
                loaded.table) for loaded in input_tables(project, source)]
     with postgres_connection() as connection, connection.cursor() as cursor:
         cursor.execute("select table_schema, table_name, column_name "
@@ -384,7 +380,8 @@ def spark_summary_reader(database: str) -> duckdb.DuckDBPyConnection:
     without a second Spark session."""
     paths = spark_paths()
     connection = duckdb.connect()
-    for table in SUMMARY_TABLES:
+    # The tables the summary reads: the exposure arpu_build_summary.
+    for table in exposure_tables(project_dir(), "arpu_build_summary"):
         connection.execute(f"create view main.{table} as select * from read_parquet("
                            f"'{_sql_text(Path(paths.table_files(database, table)))}')")
     return connection

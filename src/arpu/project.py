@@ -1,0 +1,45 @@
+"""What the dbt project defines, read from its own files, so that Python
+keeps no copy of a list the project owns: a var's default
+(dbt_project.yml), the segment types (macros/segment_types.sql) and the
+tables each reader of the marts reads (the exposures of
+models/marts/_marts__exposures.yml)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+EXPOSURES = Path("models") / "marts" / "_marts__exposures.yml"
+SEGMENT_TYPES_MACRO = Path("macros") / "segment_types.sql"
+
+
+def project_var(project: Path, name: str):
+    """A dbt var's default from dbt_project.yml."""
+    import yaml
+
+    return yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][name]
+
+
+@lru_cache(maxsize=None)
+def segment_types(project: Path) -> tuple[str, ...]:
+    """The segment types of docs/metrics.md section 8, in the order of the
+    macro segment_types(), which every segment model reads."""
+    text = (project / SEGMENT_TYPES_MACRO).read_text()
+    found = re.search(r"macro segment_types\(\).*?return\(\[(.*?)\]\)", text, re.S)
+    if not found:
+        raise RuntimeError(f"{project / SEGMENT_TYPES_MACRO} has no segment_types() list")
+    return tuple(re.findall(r"'([a-z_]+)'", found.group(1)))
+
+
+@lru_cache(maxsize=None)
+def exposure_tables(project: Path, exposure: str) -> tuple[str, ...]:
+    """The models the exposure `exposure` depends on, in its order."""
+    import yaml
+
+    exposures = yaml.safe_load((project / EXPOSURES).read_text())["exposures"]
+    for entry in exposures:
+        if entry["name"] == exposure:
+            return tuple(re.fullmatch(r"ref\('([a-z0-9_]+)'\)", ref).group(1)
+                         for ref in entry["depends_on"])
+    raise RuntimeError(f"{project / EXPOSURES} has no exposure {exposure!r}")
