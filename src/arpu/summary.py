@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 
-from arpu.text import printable
+from arpu.text import money, percent, printable
 
 MAX_ALERTS_SHOWN = 10
 # More months than this is more history than a SaaS business plausibly has
@@ -22,22 +21,6 @@ class Summary:
     text: str
     rejected_rows: int
     warnings: list[str] = field(default_factory=list)
-
-
-def _money(value) -> str:
-    """Two places, half up, as people round money (floats via their
-    shortest repr, so 90.845 shows as 90.85)."""
-    if value is None:
-        return "-"
-    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return f"{exact.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
-
-
-_ratio = _money
-
-
-def _percent(value) -> str:
-    return f"{float(value) * 100:+.1f}%"
 
 
 def _segments(connection, month, min_accounts: int) -> list[str]:
@@ -59,7 +42,7 @@ def _segments(connection, month, min_accounts: int) -> list[str]:
     for index, (segment_type, value, accounts, arpa) in enumerate(picked):
         if len(rows) > 6 and index == 3:
             lines.append("  ...")
-        lines.append(f"  {printable(segment_type + '=' + value):<36} {_ratio(arpa):>12}  "
+        lines.append(f"  {printable(segment_type + '=' + value):<36} {money(arpa):>12}  "
                      f"({accounts:,} accounts)")
     return lines
 
@@ -83,9 +66,9 @@ def _alerts(connection, month) -> list[str]:
     for alert_type, segment_type, value, metric, threshold in rows[:MAX_ALERTS_SHOWN]:
         where = "all accounts" if segment_type == "all" else printable(f"{segment_type}={value}")
         if alert_type == "new_below_blended":
-            detail = f"new ARPA {_ratio(metric)} < blended {_ratio(threshold)}"
+            detail = f"new ARPA {money(metric)} < blended {money(threshold)}"
         else:
-            detail = f"{_percent(metric)} month over month (threshold {_percent(threshold)})"
+            detail = f"{percent(metric)} month over month (threshold {percent(threshold)})"
         lines.append(f"  {alert_type:<18} {where:<36} {detail}")
     if len(rows) > MAX_ALERTS_SHOWN:
         lines.append(f"  ... and {len(rows) - MAX_ALERTS_SHOWN} more in table mart_arpu_alerts.")
@@ -216,9 +199,9 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
             f"month {month:%Y-%m}:",
             f"  paying accounts  {accounts:>14,}   (new: {new_accounts:,})",
             f"  paying users     {users:>14,}",
-            f"  MRR              {_money(mrr):>14}",
-            f"  ARPA             {_ratio(arpa):>14}",
-            f"  ARPU             {_ratio(arpu):>14}",
+            f"  MRR              {money(mrr):>14}",
+            f"  ARPA             {money(arpa):>14}",
+            f"  ARPU             {money(arpu):>14}",
         ]
     lines += details
     if not_read:

@@ -4,11 +4,14 @@ drive it. A terminal acts on control characters (ESC starts a sequence
 that can clear the screen, retitle the window or hide what follows; CR
 overwrites a line) and bidi overrides reorder what is shown; each is
 printed as a visible escape such as `\\x1b`, `\\r` or `\\u202e` instead.
-Other text, accents, CJK and emoji included, is left as it is."""
+Other text, accents, CJK and emoji included, is left as it is.
+
+And numbers as the summary and the report print them (money, percent)."""
 
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 # Besides C0 controls: DEL, C1 controls (U+009B alone is a CSI to some
 # terminals), the Arabic letter mark, the bidi marks, line and paragraph
@@ -38,3 +41,20 @@ def printable_lines(message: str) -> str:
     """A whole message as printable(), except that its line breaks stay
     line breaks: the last guard before a message reaches the terminal."""
     return _UNSAFE_IN_MESSAGE.sub(_escaped, message)
+
+
+# --- numbers, as the summary and the report print them ------------------------
+
+
+def money(value) -> str:
+    """Two places, half up, as people round money (floats via their
+    shortest repr, so 90.845 shows as 90.85); ratios of money alike."""
+    if value is None:
+        return "-"
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return f"{exact.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def percent(value) -> str:
+    """A fraction as a signed percentage with one place: 0.0512 is +5.1%."""
+    return f"{float(value) * 100:+.1f}%"
