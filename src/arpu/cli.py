@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
-import json
 import re
-import shutil
 import signal
 import sys
 import tempfile
@@ -15,38 +12,16 @@ from typing import NoReturn
 
 import click
 
+from arpu import warehouse
+from arpu.build import BuildFailed, BuildRefused, build_variables, run_build
+from arpu.build import summary as build_summary
 from arpu.contract import SOURCES, InputError, check_inputs
+from arpu.engines.duckdb import DuckDBEngine
+from arpu.engines.postgres import PostgresEngine
+from arpu.engines.spark import SparkEngine
 from arpu.project import project_var
-from arpu.publish import (
-    BuildLocked,
-    HeldOpen,
-    NotOurs,
-    PublishError,
-    build_lock,
-    check_replaceable,
-    clean_stale_builds,
-    discard,
-    full_build_marker,
-    full_build_reason,
-    months_reported,
-    publish,
-    restore,
-    seal,
-    set_aside,
-    staging_path,
-    work_path,
-    write_published,
-)
-from arpu.runner import (
-    DEFAULT_STORAGE_VERSION,
-    definition_checksum,
-    project_dir,
-    prune_work_dirs,
-    run_dbt,
-    stderr_progress,
-    work_dir,
-)
-from arpu.summary import no_revenue_refusal, summarize, summarize_connection
+from arpu.publish import BuildLocked, HeldOpen, NotOurs, PublishError
+from arpu.runner import DEFAULT_STORAGE_VERSION, project_dir
 from arpu.text import printable, printable_lines
 from arpu.warehouse import TARGETS
 
@@ -216,6 +191,7 @@ def build(
         project = project_dir()
     except RuntimeError as error:
         _fail(str(error), EXIT_INPUT)
+    variables = build_variables(project, source, as_of)
     if target != "duckdb":
         _refuse_stripe_on_spark(target, source)
         for option in ("data_dir", "database", "storage_version"):
@@ -223,8 +199,8 @@ def build(
                 raise click.UsageError(
                     f"--{option.replace('_', '-').replace('data-dir', 'data')} is for the "
                     f"DuckDB target; on {target}, load the files with `arpu load` first.")
-        summary = _build_on_warehouse(project, target, schema, as_of, full_refresh, allow_empty,
-                                      source)
+        summary = _build(lambda: _warehouse_engine(project, target, schema, source), project,
+                         variables, full_refresh, allow_empty, Path.cwd())
         _finish(summary, fail_on_rejects, fail_on_warnings)
         return
     data_dir = (data_dir or project / "demo_data").resolve()
@@ -238,34 +214,57 @@ def build(
         _fail(f"{_os_error_text(error, data_dir)}\n{unchanged}", EXIT_INPUT)
     if not database.parent.is_dir():
         _fail(f"Folder {database.parent} does not exist.", EXIT_INPUT)
+    summary = _build(lambda: DuckDBEngine(project, data_dir, database, storage_version, source,
+                                          inputs.loader_vars),
+                     project, variables, full_refresh, allow_empty, database.parent)
+    _finish(summary, fail_on_rejects, fail_on_warnings)
 
+
+def _warehouse_engine(project: Path, target: str, schema: str | None, source: str):
+    schema = warehouse.schema_name(schema)
+    if target == "spark":
+        return SparkEngine(project, schema)
+    engine = PostgresEngine(project, schema, source)
+    engine.check_sources()
+    return engine
+
+
+def _build(make_engine, project: Path, variables: dict, full_refresh: bool, allow_empty: bool,
+           folder: Path):
+    """Build and publish with the engine `make_engine` makes, and return
+    the summary; what goes wrong is one message and its exit code."""
+    engine = None
     try:
-        with build_lock(database):
-            check_replaceable(database)
-            clean_stale_builds(database)
-            _build_and_publish(project, data_dir, database, as_of, full_refresh,
-                               allow_empty, storage_version, source, inputs.loader_vars)
-    except BuildLocked as error:
+        engine = make_engine()
+        with engine.lock():
+            note = run_build(engine, variables, full_refresh=full_refresh,
+                             allow_empty=allow_empty, echo=lambda text: _echo(text, err=True))
+        if note:
+            _echo(note, err=True)
+        if isinstance(engine, DuckDBEngine):
+            _echo("")
+        return build_summary(engine, project_var(project, "min_segment_accounts"))
+    except BuildFailed as error:
+        _report_failure(error.outcome, error.log_folder, error.unchanged)
+    except BuildRefused as error:
+        _fail(str(error), EXIT_INPUT)
+    except (BuildLocked, warehouse.WarehouseBusy) as error:
         _fail(str(error), EXIT_BUSY)
     except HeldOpen as error:
-        _fail(f"{error}\nNothing was published; {database} is unchanged.", EXIT_BUSY)
+        _fail(f"{error}\nNothing was published; {engine.unchanged}", EXIT_BUSY)
     except NotOurs as error:
         _fail(str(error), EXIT_INPUT)
+    except (warehouse.InputMissing, warehouse.WarehouseError) as error:
+        _fail(f"{error}\nNothing was built.", EXIT_INPUT)
     except (PublishError, OSError) as error:
         message = (str(error) if isinstance(error, PublishError)
-                   else _os_error_text(error, database.parent))
-        _fail(f"{message}\n{database} is unchanged.", EXIT_FAILED)
+                   else _os_error_text(error, folder))
+        _fail(f"{message}\n{engine.unchanged if engine else 'Nothing was built.'}",
+              EXIT_FAILED)
     except KeyboardInterrupt:
-        _echo(f"\nInterrupted; {database} is unchanged.", err=True)
+        unchanged = engine.unchanged if engine else "nothing was built."
+        _echo(f"\nInterrupted; {unchanged[:1].lower()}{unchanged[1:]}", err=True)
         sys.exit(130)
-    finally:
-        prune_work_dirs()
-
-    _echo("")
-    summary = summarize(
-        database, min_segment_accounts=project_var(project, "min_segment_accounts")
-    )
-    _finish(summary, fail_on_rejects, fail_on_warnings)
 
 
 def _finish(summary, fail_on_rejects: bool, fail_on_warnings: bool) -> None:
@@ -297,8 +296,6 @@ def load(data_dir: Path | None, target: str, source: str) -> None:
     The same input checks as `arpu build` on DuckDB. Exit codes: 0 loaded;
     1 loading failed; 2 usage or input error, nothing loaded.
     """
-    from arpu import warehouse
-
     _refuse_stripe_on_spark(target, source)
     try:
         project = project_dir()
@@ -330,37 +327,6 @@ def _refuse_stripe_on_spark(target: str, source: str) -> None:
                                "(docs/stripe.md).")
 
 
-def _build_on_warehouse(project: Path, target: str, schema: str | None, as_of: str | None,
-                        full_refresh: bool, allow_empty: bool, source: str):
-    """`arpu build --target postgres|spark`: build into a staging schema,
-    publish it, and return the summary (docs/warehouses.md)."""
-    from arpu import warehouse
-
-    version = importlib.metadata.version("arpu-metrics")
-    variables = {"arpu_version": version, "arpu_definition": definition_checksum(project),
-                 "billing_schema": warehouse.raw_schema(project),
-                 "billing_source": source, "stripe_schema": warehouse.stripe_schema(project),
-                 **({"as_of_date": as_of} if as_of else {})}
-    try:
-        schema = warehouse.schema_name(schema)
-        if target == "postgres":
-            warehouse.check_postgres_sources(project, source=source)
-            builder = _PostgresBuild(project, schema)
-        else:
-            builder = _SparkBuild(project, schema)
-        with builder.lock():
-            builder.build(variables, version, full_refresh, allow_empty)
-        return summarize_connection(
-            builder.reader(), min_segment_accounts=project_var(project, "min_segment_accounts"))
-    except (warehouse.InputMissing, warehouse.WarehouseError) as error:
-        _fail(f"{error}\nNothing was built.", EXIT_INPUT)
-    except (warehouse.WarehouseBusy, BuildLocked) as error:
-        _fail(str(error), EXIT_BUSY)
-    except KeyboardInterrupt:
-        _echo(f"\nInterrupted; the published marts in {schema} are unchanged.", err=True)
-        sys.exit(130)
-
-
 def _report_failure(outcome, work: Path, unchanged: str) -> NoReturn:
     _echo(f"\nThe build failed; {unchanged}", err=True)
     if outcome.error:
@@ -372,227 +338,6 @@ def _report_failure(outcome, work: Path, unchanged: str) -> NoReturn:
               err=True)
     _echo(f"dbt's log: {work / 'logs' / 'dbt.log'}", err=True)
     sys.exit(EXIT_FAILED)
-
-
-class _PostgresBuild:
-    """Build into schema <schema>__build, then swap it in (one transaction)."""
-
-    def __init__(self, project: Path, schema: str) -> None:
-        from arpu import warehouse
-
-        self.project, self.schema, self.staging = project, schema, f"{schema}__build"
-        parameters = warehouse.postgres_parameters()
-        self.work = work_dir(Path.cwd() / (
-            f"postgres-{parameters['host']}-{parameters['port']}-{parameters['dbname']}-{schema}"))
-
-    def lock(self):
-        from arpu import warehouse
-
-        return warehouse.postgres_lock(self.schema)
-
-    def build(self, variables: dict, version: str, full_refresh: bool, allow_empty: bool) -> None:
-        from arpu import warehouse
-
-        environment = {"ARPU_SCHEMA": self.staging}
-        reason = ("--full-refresh" if full_refresh
-                  else warehouse.postgres_full_build_reason(self.schema, version,
-                                                            variables["arpu_definition"],
-                                                            variables["billing_source"]))
-        incremental = []
-        if not reason:
-            listed = run_dbt(["ls", "--resource-type", "model", "--select",
-                              "config.materialized:incremental", "--output", "name"],
-                             database=None, work=self.work, variables=variables,
-                             target="postgres", environment=environment)
-            incremental = listed.listed
-        where = f"PostgreSQL schema {self.schema}"
-        _echo(f"Full build ({reason}) into {where} ..." if reason
-              else f"Incremental build into {where} ...", err=True)
-        unchanged = f"the published marts in {where} are unchanged."
-        try:
-            warehouse.postgres_prepare(self.schema, self.staging, incremental)
-            outcome = run_dbt(["build"] + (["--full-refresh"] if reason else []),
-                              database=None, work=self.work, variables=variables,
-                              target="postgres", environment=environment,
-                              progress=stderr_progress())
-            if not outcome.success:
-                _report_failure(outcome, self.work, unchanged)
-            published = warehouse.postgres_months_reported(self.schema) or 0
-            if (not allow_empty and published
-                    and warehouse.postgres_months_reported(self.staging) == 0):
-                _fail(_EMPTY.format(where=where) + f"\n{unchanged[:1].upper()}{unchanged[1:]}",
-                      EXIT_INPUT)
-            refusal = None if allow_empty else no_revenue_refusal(
-                warehouse.postgres_summary_reader(self.staging), where)
-            if refusal:
-                _fail(f"{refusal}\n{unchanged[:1].upper()}{unchanged[1:]}", EXIT_INPUT)
-            warehouse.postgres_publish(self.schema, self.staging)
-        finally:
-            warehouse.postgres_discard(self.staging)
-
-    def reader(self):
-        from arpu import warehouse
-
-        return warehouse.postgres_summary_reader(self.schema)
-
-
-class _SparkBuild:
-    """Build into database <schema>__a or __b, whichever the published views
-    do not read, then point the views of <schema> at it."""
-
-    def __init__(self, project: Path, schema: str) -> None:
-        from arpu import warehouse
-
-        self.project, self.schema = project, schema
-        self.paths = warehouse.spark_paths()
-        self.paths.warehouse.mkdir(parents=True, exist_ok=True)
-        self.state = self.paths.warehouse / f"{schema}.arpu-live"
-        self.work = work_dir(self.paths.warehouse / f"spark-{schema}")
-        live = self.state.read_text().strip() if self.state.is_file() else ""
-        self.build_schema = f"{schema}__b" if live == f"{schema}__a" else f"{schema}__a"
-
-    def lock(self):
-        return build_lock(self.paths.warehouse / f"{self.schema}.arpu")
-
-    def build(self, variables: dict, version: str, full_refresh: bool, allow_empty: bool) -> None:
-        from arpu import warehouse
-
-        where = f"Spark database {self.schema}"
-        _echo(f"Full build (Spark builds from scratch, docs/incremental.md) into {where} "
-              f"(tables in {self.build_schema}) ...", err=True)
-        unchanged = f"the published marts in {where} are unchanged."
-        outcome = run_dbt(["build", "--full-refresh"], database=None, work=self.work,
-                          variables=variables, target="spark",
-                          environment={"ARPU_SCHEMA": self.build_schema},
-                          progress=stderr_progress())
-        if not outcome.success:
-            _report_failure(outcome, self.work, unchanged)
-        if not allow_empty and self.state.is_file() and self._months(self.build_schema) == 0:
-            _fail(_EMPTY.format(where=where) + f"\n{unchanged[:1].upper()}{unchanged[1:]}",
-                      EXIT_INPUT)
-        refusal = None if allow_empty else no_revenue_refusal(
-            warehouse.spark_summary_reader(self.build_schema), where)
-        if refusal:
-            _fail(f"{refusal}\n{unchanged[:1].upper()}{unchanged[1:]}", EXIT_INPUT)
-        switched = run_dbt(["run-operation", "publish_views", "--args",
-                            json.dumps({"schema": self.schema, "build_schema": self.build_schema})],
-                           database=None, work=self.work, variables=variables, target="spark")
-        if not switched.success:
-            _report_failure(switched, self.work, f"the views of {where} may read two builds; "
-                            "run the build again.")
-        self.state.write_text(self.build_schema + "\n")
-
-    def _months(self, database: str) -> int:
-        from arpu import warehouse
-
-        connection = warehouse.spark_summary_reader(database)
-        try:
-            return connection.execute("select count(*) from main.mart_arpu_monthly").fetchone()[0]
-        finally:
-            connection.close()
-
-    def reader(self):
-        from arpu import warehouse
-
-        return warehouse.spark_summary_reader(self.build_schema)
-
-
-_EMPTY = ("The build has no month to report (no paid or open invoice line on or before the "
-          "as-of date), and {where} has months: not replacing it. Check the input (a stopped "
-          "export?) or --as-of; --allow-empty publishes it anyway.")
-
-
-def _read_only(database: Path):
-    import duckdb
-
-    return duckdb.connect(str(database), read_only=True)
-
-
-def _build_and_publish(
-    project: Path,
-    data_dir: Path,
-    database: Path,
-    as_of: str | None,
-    full_refresh: bool,
-    allow_empty: bool,
-    storage_version: str,
-    source: str,
-    loader_vars: dict,
-) -> None:
-    """dbt builds into the working database, then the published models are
-    copied into a new file renamed over `database` (publish.py). An
-    incremental build updates the working database in place; a full build
-    writes a new one in its place, the old one set aside until the new one
-    has passed and is published (and put back when it fails). Both build at
-    the same path, so dbt's partial parsing carries over from one build to
-    the next."""
-    work_folder = work_dir(database)
-    variables = {
-        "billing_data_dir": str(data_dir),
-        "billing_source": source,
-        "arpu_version": importlib.metadata.version("arpu-metrics"),
-        "arpu_definition": definition_checksum(project),
-        **loader_vars,
-    }
-    if as_of:
-        variables["as_of_date"] = as_of
-    version = variables["arpu_version"]
-    work = work_path(database)
-    reason = ("--full-refresh" if full_refresh
-              else full_build_reason(work, version, variables["arpu_definition"], data_dir,
-                                     source))
-    # While this build runs, a second one sees it even when the lock file
-    # was removed (publish.build_lock).
-    running = staging_path(database)
-    aside = staging_path(database, "previous")
-    published = staging_path(database, "published")
-    succeeded = False
-    try:
-        running.touch()
-        if reason:
-            # The reason may quote the data folder an earlier build read.
-            _echo(f"Full build ({printable(reason)}) of {printable(data_dir)} into "
-                  f"{printable(database)} ...", err=True)
-            set_aside(work, aside)
-            full_build_marker(work).touch()
-        else:
-            _echo(f"Incremental build of {printable(data_dir)} into {printable(database)} ...",
-                  err=True)
-        command = ["build", "--exclude-resource-type", "unit_test"]
-        outcome = run_dbt(
-            command + (["--full-refresh"] if reason else []),
-            database=work,
-            work=work_folder,
-            variables=variables,
-            storage_version=storage_version,
-            progress=stderr_progress(),
-        )
-        if not outcome.success:
-            _report_failure(outcome, work_folder, "the database was not changed.")
-        seal(work, project, source)
-        if not allow_empty and months_reported(work) == 0 and (months_reported(database) or 0) > 0:
-            _fail(_EMPTY.format(where=database) + f"\n{database} is unchanged.", EXIT_INPUT)
-        refusal = None if allow_empty else no_revenue_refusal(_read_only(work), str(database))
-        if refusal:
-            _fail(f"{refusal}\n{database} is unchanged.", EXIT_INPUT)
-        write_published(work, published, project, storage_version, source)
-        note = publish(published, database)
-        succeeded = True
-        if note:
-            _echo(note, err=True)
-    finally:
-        discard(published)
-        if reason and not succeeded:
-            # The working database of the last good build, as it was.
-            if aside.exists():
-                restore(aside, work)
-            else:
-                discard(work)
-        discard(aside)
-        full_build_marker(work).unlink(missing_ok=True)
-        discard(running)
-        # DuckDB's spill folder of the working database, if it spilled.
-        shutil.rmtree(work.with_name(work.name + ".tmp"), ignore_errors=True)
 
 
 @main.command()

@@ -1,0 +1,122 @@
+"""`arpu build` on DuckDB: dbt builds into the working database beside the
+published file, then the published models are copied into a new file
+renamed over it (publish.py).
+
+An incremental build updates the working database in place; a full build
+writes a new one in its place, the old one set aside until the new one is
+published (and put back when it fails). Both build at the same path, so
+dbt's partial parsing carries over from one build to the next."""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from arpu.publish import (
+    build_lock,
+    check_replaceable,
+    clean_stale_builds,
+    discard,
+    full_build_marker,
+    full_build_reason,
+    months_reported,
+    publish,
+    restore,
+    seal,
+    set_aside,
+    staging_path,
+    work_path,
+    write_published,
+)
+from arpu.runner import DbtOutcome, prune_work_dirs, run_dbt, stderr_progress, work_dir
+from arpu.text import printable
+
+
+class DuckDBEngine:
+    def __init__(self, project: Path, data_dir: Path, database: Path, storage_version: str,
+                 source: str, loader_vars: dict) -> None:
+        self.project, self.data_dir, self.database = project, data_dir, database
+        self.storage_version, self.source, self.loader_vars = storage_version, source, loader_vars
+        self.where = str(database)
+        self.unchanged = f"{database} is unchanged."
+        self.failure_unchanged = "the database was not changed."
+        self.log_folder = work_dir(database)
+        self.work = work_path(database)
+        # While this build runs, a second one sees it even when the lock
+        # file was removed (publish.build_lock).
+        self.running = staging_path(database)
+        self.aside = staging_path(database, "previous")
+        self.published = staging_path(database, "published")
+        self.reason: str | None = None
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        try:
+            with build_lock(self.database):
+                check_replaceable(self.database)
+                clean_stale_builds(self.database)
+                yield
+        finally:
+            prune_work_dirs()
+
+    def variables(self) -> dict[str, str]:
+        return {"billing_data_dir": str(self.data_dir), **self.loader_vars}
+
+    def full_build_reason(self, variables: dict[str, str]) -> str | None:
+        return full_build_reason(self.work, variables["arpu_version"],
+                                 variables["arpu_definition"], self.data_dir, self.source)
+
+    def announce(self, reason: str | None) -> str:
+        if reason:
+            # The reason may quote the data folder an earlier build read.
+            return (f"Full build ({printable(reason)}) of {printable(self.data_dir)} into "
+                    f"{printable(self.database)} ...")
+        return f"Incremental build of {printable(self.data_dir)} into {printable(self.database)} ..."
+
+    def prepare(self, variables: dict[str, str], reason: str | None) -> None:
+        self.reason = reason
+        self.running.touch()
+        if reason:
+            set_aside(self.work, self.aside)
+            full_build_marker(self.work).touch()
+
+    def run(self, variables: dict[str, str], reason: str | None) -> DbtOutcome:
+        command = ["build", "--exclude-resource-type", "unit_test"]
+        return run_dbt(command + (["--full-refresh"] if reason else []), database=self.work,
+                       work=self.log_folder, variables=variables,
+                       storage_version=self.storage_version, progress=stderr_progress())
+
+    def seal(self) -> None:
+        seal(self.work, self.project, self.source)
+
+    def months_reported(self, built: bool) -> int:
+        return months_reported(self.work if built else self.database) or 0
+
+    def built_reader(self):
+        return duckdb.connect(str(self.work), read_only=True)
+
+    def publish(self, variables: dict[str, str]) -> str | None:
+        write_published(self.work, self.published, self.project, self.storage_version,
+                        self.source)
+        return publish(self.published, self.database)
+
+    def finish(self, published: bool) -> None:
+        discard(self.published)
+        if self.reason and not published:
+            # The working database of the last good build, as it was.
+            if self.aside.exists():
+                restore(self.aside, self.work)
+            else:
+                discard(self.work)
+        discard(self.aside)
+        full_build_marker(self.work).unlink(missing_ok=True)
+        discard(self.running)
+        # DuckDB's spill folder of the working database, if it spilled.
+        shutil.rmtree(self.work.with_name(self.work.name + ".tmp"), ignore_errors=True)
+
+    def reader(self):
+        return duckdb.connect(str(self.database), read_only=True)

@@ -1,0 +1,78 @@
+"""`arpu build --target postgres`: build into schema <schema>__build, then
+swap it in for <schema> in one transaction (warehouse.py), so that a reader
+sees the old marts or the new ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from arpu import warehouse
+from arpu.runner import DbtOutcome, run_dbt, stderr_progress, work_dir
+
+
+class PostgresEngine:
+    def __init__(self, project: Path, schema: str, source: str) -> None:
+        self.project, self.schema, self.source = project, schema, source
+        self.staging = f"{schema}__build"
+        parameters = warehouse.postgres_parameters()
+        self.log_folder = work_dir(Path.cwd() / (
+            f"postgres-{parameters['host']}-{parameters['port']}-{parameters['dbname']}-{schema}"))
+        self.where = f"PostgreSQL schema {schema}"
+        self.failure_unchanged = f"the published marts in {self.where} are unchanged."
+        self.unchanged = f"The published marts in {self.where} are unchanged."
+        self.environment = {"ARPU_SCHEMA": self.staging}
+
+    def check_sources(self) -> None:
+        warehouse.check_postgres_sources(self.project, source=self.source)
+
+    def lock(self):
+        return warehouse.postgres_lock(self.schema)
+
+    def variables(self) -> dict[str, str]:
+        return {"billing_schema": warehouse.raw_schema(self.project),
+                "stripe_schema": warehouse.stripe_schema(self.project)}
+
+    def full_build_reason(self, variables: dict[str, str]) -> str | None:
+        return warehouse.postgres_full_build_reason(
+            self.schema, variables["arpu_version"], variables["arpu_definition"],
+            variables["billing_source"])
+
+    def announce(self, reason: str | None) -> str:
+        return (f"Full build ({reason}) into {self.where} ..." if reason
+                else f"Incremental build into {self.where} ...")
+
+    def prepare(self, variables: dict[str, str], reason: str | None) -> None:
+        # An incremental build starts from copies of the published
+        # incremental tables.
+        incremental = []
+        if not reason:
+            listed = run_dbt(["ls", "--resource-type", "model", "--select",
+                              "config.materialized:incremental", "--output", "name"],
+                             database=None, work=self.log_folder, variables=variables,
+                             target="postgres", environment=self.environment)
+            incremental = listed.listed
+        warehouse.postgres_prepare(self.schema, self.staging, incremental)
+
+    def run(self, variables: dict[str, str], reason: str | None) -> DbtOutcome:
+        return run_dbt(["build"] + (["--full-refresh"] if reason else []), database=None,
+                       work=self.log_folder, variables=variables, target="postgres",
+                       environment=self.environment, progress=stderr_progress())
+
+    def seal(self) -> None:
+        pass  # dbt's transactions are committed when it returns
+
+    def months_reported(self, built: bool) -> int:
+        return warehouse.postgres_months_reported(self.staging if built else self.schema) or 0
+
+    def built_reader(self):
+        return warehouse.postgres_summary_reader(self.staging)
+
+    def publish(self, variables: dict[str, str]) -> str | None:
+        warehouse.postgres_publish(self.schema, self.staging)
+        return None
+
+    def finish(self, published: bool) -> None:
+        warehouse.postgres_discard(self.staging)
+
+    def reader(self):
+        return warehouse.postgres_summary_reader(self.schema)

@@ -1,0 +1,121 @@
+"""The one build flow of src/arpu/build.py, with an engine that only
+records what it is asked (no dbt): the order of the steps, and the guards
+every engine's build passes before it is published."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from arpu.build import EMPTY_BUILD, BuildFailed, BuildRefused, run_build
+from arpu.runner import DbtOutcome
+
+pytestmark = pytest.mark.unit
+
+
+class FakeEngine:
+    where = "the fake schema"
+    unchanged = "The fake marts are unchanged."
+    failure_unchanged = "the fake marts are unchanged."
+    log_folder = Path("/nonexistent")
+
+    def __init__(self, dbt_ok=True, built_months=3, published_months=3, lines=(5, 5)):
+        self.dbt_ok, self.months = dbt_ok, {True: built_months, False: published_months}
+        self.lines, self.calls = lines, []
+
+    def variables(self):
+        return {"engine_var": "x"}
+
+    def full_build_reason(self, variables):
+        self.calls.append(("reason", variables["engine_var"], variables["billing_source"]))
+        return None
+
+    def announce(self, reason):
+        return f"announce {reason}"
+
+    def prepare(self, variables, reason):
+        self.calls.append(("prepare", reason))
+
+    def run(self, variables, reason):
+        self.calls.append(("run", reason))
+        return DbtOutcome(success=self.dbt_ok)
+
+    def seal(self):
+        self.calls.append(("seal",))
+
+    def months_reported(self, built):
+        return self.months[built]
+
+    def built_reader(self):
+        connection = duckdb.connect()
+        connection.execute("create table main.arpu_build_info as select "
+                           f"{self.lines[0]} as revenue_lines, {self.lines[1]} as "
+                           "revenue_lines_accepted")
+        connection.execute("create table main.rejected_rows_by_reason as select "
+                           "'invoice_line_items' as source_table, 'bad_amount' as "
+                           "rejection_reason")
+        return connection
+
+    def publish(self, variables):
+        self.calls.append(("publish",))
+        return "a note"
+
+    def finish(self, published):
+        self.calls.append(("finish", published))
+
+
+def build(engine, full_refresh=False, allow_empty=False):
+    said = []
+    note = run_build(engine, {"billing_source": "contract"}, full_refresh=full_refresh,
+                     allow_empty=allow_empty, echo=said.append)
+    return note, said
+
+
+def test_a_good_build_runs_every_step_in_order_and_is_published():
+    engine = FakeEngine()
+    note, said = build(engine)
+    assert note == "a note" and said == ["announce None"]
+    assert engine.calls == [("reason", "x", "contract"), ("prepare", None), ("run", None),
+                            ("seal",), ("publish",), ("finish", True)]
+
+
+def test_full_refresh_is_the_reason_without_asking_the_engine():
+    engine = FakeEngine()
+    _, said = build(engine, full_refresh=True)
+    assert said == ["announce --full-refresh"]
+    assert ("run", "--full-refresh") in engine.calls and engine.calls[0][0] == "prepare"
+
+
+def test_a_failed_dbt_run_publishes_nothing():
+    engine = FakeEngine(dbt_ok=False)
+    with pytest.raises(BuildFailed, match="the fake marts are unchanged"):
+        build(engine)
+    assert engine.calls[-1] == ("finish", False)
+    assert ("publish",) not in engine.calls and ("seal",) not in engine.calls
+
+
+def test_an_empty_build_never_replaces_marts_with_months():
+    engine = FakeEngine(built_months=0, published_months=3)
+    with pytest.raises(BuildRefused) as refused:
+        build(engine)
+    assert str(refused.value) == (EMPTY_BUILD.format(where="the fake schema")
+                                  + "\nThe fake marts are unchanged.")
+    assert engine.calls[-1] == ("finish", False)
+
+
+@pytest.mark.parametrize("built, published, allow_empty", [(0, 0, False), (0, 3, True)])
+def test_an_empty_build_is_published_over_nothing_or_when_allowed(built, published,
+                                                                 allow_empty):
+    engine = FakeEngine(built_months=built, published_months=published)
+    build(engine, allow_empty=allow_empty)
+    assert engine.calls[-1] == ("finish", True)
+
+
+def test_a_build_whose_revenue_lines_were_all_rejected_is_not_published():
+    engine = FakeEngine(lines=(5, 0))
+    with pytest.raises(BuildRefused, match="Every one of the 5 revenue lines"):
+        build(engine)
+    assert ("publish",) not in engine.calls
+    build(FakeEngine(lines=(5, 0)), allow_empty=True)
