@@ -68,7 +68,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from arpu.publish import mart_names  # noqa: E402
+from arpu.project import mart_names  # noqa: E402
 
 VOLATILE = {
     "arpu_build_info": {

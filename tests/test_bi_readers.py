@@ -51,7 +51,7 @@ def old_duckdb() -> Path:
 
 
 def marts() -> list[str]:
-    from arpu.publish import mart_names
+    from arpu.project import mart_names
 
     return sorted(mart_names(ROOT))
 

@@ -37,3 +37,9 @@ def test_no_import_cycle():
         return False
 
     assert [m for m in graph if reaches(m, m, {m})] == []
+
+
+def test_no_module_is_over_400_lines():
+    long = {p.name: n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}

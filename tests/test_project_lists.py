@@ -10,8 +10,7 @@ import yaml
 
 from conftest import ROOT
 
-from arpu.project import exposure_tables, segment_types
-from arpu.publish import published_names
+from arpu.project import exposure_tables, published_names, segment_types
 
 pytestmark = pytest.mark.unit
 

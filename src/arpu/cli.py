@@ -15,12 +15,12 @@ import click
 from arpu import warehouse
 from arpu.build import BuildFailed, BuildRefused, build_variables, run_build
 from arpu.build import summary as build_summary
+from arpu.build_files import BuildLocked
 from arpu.contract import SOURCES, InputError, check_inputs
+from arpu.engines import warehouse_engine
 from arpu.engines.duckdb import DuckDBEngine
-from arpu.engines.postgres import PostgresEngine
-from arpu.engines.spark import SparkEngine
 from arpu.project import project_var
-from arpu.publish import BuildLocked, HeldOpen, NotOurs, PublishError
+from arpu.publish import HeldOpen, NotOurs, PublishError
 from arpu.runner import DEFAULT_STORAGE_VERSION, project_dir
 from arpu.text import printable, printable_lines
 from arpu.warehouse import TARGETS
@@ -199,7 +199,7 @@ def build(
                 raise click.UsageError(
                     f"--{option.replace('_', '-').replace('data-dir', 'data')} is for the "
                     f"DuckDB target; on {target}, load the files with `arpu load` first.")
-        summary = _build(lambda: _warehouse_engine(project, target, schema, source), project,
+        summary = _build(lambda: warehouse_engine(project, target, schema, source), project,
                          variables, full_refresh, allow_empty, Path.cwd())
         _finish(summary, fail_on_rejects, fail_on_warnings)
         return
@@ -218,15 +218,6 @@ def build(
                                           inputs.loader_vars),
                      project, variables, full_refresh, allow_empty, database.parent)
     _finish(summary, fail_on_rejects, fail_on_warnings)
-
-
-def _warehouse_engine(project: Path, target: str, schema: str | None, source: str):
-    schema = warehouse.schema_name(schema)
-    if target == "spark":
-        return SparkEngine(project, schema)
-    engine = PostgresEngine(project, schema, source)
-    engine.check_sources()
-    return engine
 
 
 def _build(make_engine, project: Path, variables: dict, full_refresh: bool, allow_empty: bool,

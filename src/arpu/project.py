@@ -2,7 +2,8 @@
 keeps no copy of a list the project owns: a var's default
 (dbt_project.yml), the segment types (macros/segment_types.sql) and the
 tables each reader of the marts reads (the exposures of
-models/marts/_marts__exposures.yml)."""
+models/marts/_marts__exposures.yml), the marts and what a published
+database holds (the models under models/marts and models/semantic)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,22 @@ def exposure_tables(project: Path, exposure: str) -> tuple[str, ...]:
             return tuple(re.fullmatch(r"ref\('([a-z0-9_]+)'\)", ref).group(1)
                          for ref in entry["depends_on"])
     raise RuntimeError(f"{project / EXPOSURES} has no exposure {exposure!r}")
+
+
+def mart_names(project: Path, source: str = "contract") -> set[str]:
+    """The marts a build from input `source` holds: every model under
+    models/marts, but one named after another input source
+    (stripe_input_summary), which dbt_project.yml enables for its source
+    only."""
+    return _model_names(project, "marts", source)
+
+
+def published_names(project: Path, source: str = "contract") -> set[str]:
+    """What a published database holds: the marts, and the semantic
+    layer's time spine, which MetricFlow reads beside them."""
+    return mart_names(project, source) | _model_names(project, "semantic", source)
+
+
+def _model_names(project: Path, folder: str, source: str) -> set[str]:
+    return {p.stem for p in (project / "models" / folder).rglob("*.sql")
+            if not p.stem.startswith("stripe_") or source == "stripe"}

@@ -16,10 +16,9 @@ from typing import Iterator
 
 import duckdb
 
+from arpu.build_files import build_lock, clean_stale_builds, staging_path, work_path
 from arpu.publish import (
-    build_lock,
     check_replaceable,
-    clean_stale_builds,
     discard,
     full_build_marker,
     full_build_reason,
@@ -28,8 +27,6 @@ from arpu.publish import (
     restore,
     seal,
     set_aside,
-    staging_path,
-    work_path,
     write_published,
 )
 from arpu.runner import DbtOutcome, prune_work_dirs, run_dbt, stderr_progress, work_dir
@@ -47,7 +44,7 @@ class DuckDBEngine:
         self.log_folder = work_dir(database)
         self.work = work_path(database)
         # While this build runs, a second one sees it even when the lock
-        # file was removed (publish.build_lock).
+        # file was removed (build_files.build_lock).
         self.running = staging_path(database)
         self.aside = staging_path(database, "previous")
         self.published = staging_path(database, "published")

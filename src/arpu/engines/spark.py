@@ -10,7 +10,7 @@ from pathlib import Path
 
 from arpu import warehouse
 from arpu.build import BuildFailed
-from arpu.publish import build_lock
+from arpu.build_files import build_lock
 from arpu.runner import DbtOutcome, run_dbt, stderr_progress, work_dir
 
 FULL_BUILD = "Spark builds from scratch, docs/incremental.md"
