@@ -27,13 +27,13 @@
 --   accepts headers in other case or with spaces, a missing nullable
 --   column and a missing optional table; the floor does not.
 -- - Every value is read as text and cast strictly, as staging does
---   (macros/strict_casts.sql): trimmed of space, tab, CR and LF, empty =
+--   (macros/contract/strict_casts.sql): trimmed of space, tab, CR and LF, empty =
 --   NULL; a value casts only in the contract's exact form.
 -- - As-of date: the latest invoice date rule (no as_of_date var);
 --   reporting currency USD.
 
 ------------------------------------------------------------------------
--- Strict casts (macros/strict_casts.sql), as macros.
+-- Strict casts (macros/contract/strict_casts.sql), as macros.
 ------------------------------------------------------------------------
 
 -- The contract trims space, tab, CR and LF; an empty value is NULL. Trimming
@@ -675,7 +675,7 @@ select
     paying_accounts,
     paying_users,
     mrr,
-    -- Ratios are doubles (macros/safe_ratio.sql), NULL when nobody pays.
+    -- Ratios are doubles (macros/cross_database/safe_ratio.sql), NULL when nobody pays.
     cast(mrr as double) / nullif(cast(paying_accounts as double), 0) as arpa,
     cast(mrr as double) / nullif(cast(paying_users as double), 0) as arpu,
     new_accounts,

@@ -1240,7 +1240,7 @@ def to_stripe(tables: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
       -> `invoiceitem` without proration (false or NULL), which the
       project reads back as `one_time`: the marts depend only on
       recurring or not, tax or not, and the service period
-      (macros/line_rules.sql). Stripe has no committed usage, hence the
+      (macros/metrics/line_rules.sql). Stripe has no committed usage, hence the
       change of charge type. A service period is kept (at the
       subscription's time of day); a line without one gets period_start =
       period_end = the invoice's `created`, which reads as no period. Line

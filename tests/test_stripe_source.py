@@ -22,9 +22,9 @@ FIXTURE = ROOT / "tests" / "fixtures" / "stripe"
 
 
 def test_the_replaced_tables_are_listed_once():
-    """macros/stripe.sql (which dbt reads at parse time) and the Stripe
+    """macros/stripe/stripe.sql (which dbt reads at parse time) and the Stripe
     source's meta (which `arpu build` reads) name the same tables."""
-    macro = (ROOT / "macros" / "stripe.sql").read_text()
+    macro = (ROOT / "macros" / "stripe" / "stripe.sql").read_text()
     listed = re.search(r"macro stripe_mapped_tables\(\) %\}\s*\{\{ return\((\[.*?\])\) \}\}",
                        macro, re.S).group(1)
     sources = yaml.safe_load((ROOT / "models/staging/stripe/_stripe__sources.yml").read_text())

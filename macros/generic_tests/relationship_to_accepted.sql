@@ -1,5 +1,5 @@
 {#- Every non-NULL `column_name` of `model` is the key `field` of an
-    accepted row of the checked model `to` (macros/quarantine.sql): dbt's
+    accepted row of the checked model `to` (macros/contract/quarantine.sql): dbt's
     relationships test, with the parent read through the quarantine's rule.
     On a checked child, `config: where` keeps its accepted rows. -#}
 {% test relationship_to_accepted(model, column_name, to, field) %}

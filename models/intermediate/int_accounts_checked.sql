@@ -2,7 +2,7 @@
 -- input"): typed values, original text and rejection_reasons, NULL when the
 -- row breaks nothing. Grain: one row per row of stg_billing__accounts. The
 -- one place accounts are judged: later models read its rows through
--- the accepted() and rejected() macros (macros/quarantine.sql), so the
+-- the accepted() and rejected() macros (macros/contract/quarantine.sql), so the
 -- rule is written, and the strict casts run, once.
 with
 

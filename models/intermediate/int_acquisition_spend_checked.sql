@@ -2,7 +2,7 @@
 -- original text and rejection_reasons (NULL = accepted; only staging's row
 -- reasons apply). Grain: one row per row of stg_billing__acquisition_spend.
 -- Later models read it through the accepted() and rejected() macros
--- (macros/quarantine.sql).
+-- (macros/contract/quarantine.sql).
 with
 
 spend as (

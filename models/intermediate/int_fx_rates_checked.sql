@@ -2,7 +2,7 @@
 -- typed values, original text and rejection_reasons (NULL = accepted).
 -- Grain: one row per remaining row of stg_billing__fx_rates. The one place
 -- rates are judged: later models read it through the accepted() and
--- rejected() macros (macros/quarantine.sql).
+-- rejected() macros (macros/contract/quarantine.sql).
 with
 
 fx_rates as (

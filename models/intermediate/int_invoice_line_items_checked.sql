@@ -2,8 +2,8 @@
 -- original text and rejection_reasons (NULL = accepted). Grain: one row per
 -- row of stg_billing__invoice_line_items. The one place lines are judged:
 -- a table, so that the models that read its accepted or rejected rows
--- (macros/quarantine.sql) never evaluate a strict cast or a reason again
--- over the biggest input.
+-- (macros/contract/quarantine.sql) never evaluate a strict cast or a reason
+-- again over the biggest input.
 --
 -- Incremental (docs/incremental.md): a run judges again only the line keys
 -- whose rows differ from those judged before (a row new, changed, copied or
@@ -62,7 +62,8 @@ staged_fingerprints as (
 ),
 
 -- The line keys whose rows are not the rows judged before: new, changed,
--- copied or gone, as multisets of fingerprints (macros/incremental.sql).
+-- copied or gone, as multisets of fingerprints
+-- (macros/incremental/incremental.sql).
 {{ changed_keys_ctes('staged_fingerprints', 'line_key') }}
 
 -- Accounts that have arrived or gone since lines were judged by them: one
@@ -154,7 +155,7 @@ to_judge_text as (
 
 {% endif %}
 
--- Cast only now, and only the rows to judge (macros/typed_rows.sql).
+-- Cast only now, and only the rows to judge (macros/contract/typed_rows.sql).
 to_judge as (
 
     {{ typed_invoice_line_items(

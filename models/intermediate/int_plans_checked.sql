@@ -1,7 +1,8 @@
 -- Every staged plan row with its verdict: typed values, original text and
 -- rejection_reasons (NULL = accepted). Grain: one row per row of
 -- stg_billing__plans. The one place plans are judged: later models read it
--- through the accepted() and rejected() macros (macros/quarantine.sql).
+-- through the accepted() and rejected() macros
+-- (macros/contract/quarantine.sql).
 with
 
 plans as (

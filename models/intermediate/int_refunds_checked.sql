@@ -1,7 +1,8 @@
 -- Every staged refund row with its verdict: typed values, original text and
 -- rejection_reasons (NULL = accepted). Grain: one row per row of
 -- stg_billing__refunds. The one place refunds are judged: later models read
--- it through the accepted() and rejected() macros (macros/quarantine.sql).
+-- it through the accepted() and rejected() macros
+-- (macros/contract/quarantine.sql).
 with
 
 refunds as (

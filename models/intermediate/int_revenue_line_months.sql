@@ -135,7 +135,8 @@ lines_to_compute as (
 
 {% endif %}
 
--- The lines to compute, their amounts only now (macros/line_amounts.sql).
+-- The lines to compute, their amounts only now
+-- (macros/metrics/line_amounts.sql).
 scoped_lines as (
 
     select

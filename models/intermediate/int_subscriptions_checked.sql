@@ -2,7 +2,7 @@
 -- text and rejection_reasons (NULL = accepted). Grain: one row per row of
 -- stg_billing__subscriptions. The one place subscriptions are judged:
 -- later models read it through the accepted() and rejected() macros
--- (macros/quarantine.sql).
+-- (macros/contract/quarantine.sql).
 with
 
 subscriptions as (

@@ -1,7 +1,8 @@
 -- Every staged user row with its verdict: typed values, original text and
 -- rejection_reasons (NULL = accepted). Grain: one row per row of
 -- stg_billing__users. The one place users are judged: later models read it
--- through the accepted() and rejected() macros (macros/quarantine.sql).
+-- through the accepted() and rejected() macros
+-- (macros/contract/quarantine.sql).
 --
 -- Incremental (docs/incremental.md), as int_invoice_line_items_checked is:
 -- a run judges again only the user keys whose rows differ from those
@@ -53,7 +54,8 @@ staged_fingerprints as (
 ),
 
 -- The user keys whose rows are not the rows judged before: new, changed,
--- copied or gone, as multisets of fingerprints (macros/incremental.sql).
+-- copied or gone, as multisets of fingerprints
+-- (macros/incremental/incremental.sql).
 {{ changed_keys_ctes('staged_fingerprints', 'user_key') }}
 
 -- Accounts that have arrived or gone since users were judged by them.
@@ -100,7 +102,7 @@ to_judge_text as (
 
 {% endif %}
 
--- Cast only now, and only the rows to judge (macros/typed_rows.sql).
+-- Cast only now, and only the rows to judge (macros/contract/typed_rows.sql).
 users as (
 
     {{ typed_users(

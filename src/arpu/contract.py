@@ -191,7 +191,7 @@ def _parquet_columns(path: Path, contract_columns: tuple[str, ...]) -> list[str]
 
 def _contract_names(path: Path, header: list[str], contract_columns: tuple[str, ...]) -> set[str]:
     """The contract columns a file has. Names match trimmed and in any case,
-    as the loader reads them (macros/load_billing_files.sql); a contract
+    as the loader reads them (macros/operations/load_billing_files.sql); a contract
     column that appears twice is an error, never a silent choice."""
     found: set[str] = set()
     for name in header:
@@ -225,7 +225,7 @@ class Inputs:
 
     @property
     def loader_vars(self) -> dict:
-        """The dbt vars the loader (macros/load_billing_files.sql) needs to
+        """The dbt vars the loader (macros/operations/load_billing_files.sql) needs to
         read these files."""
         return {"csv_files_with_mixed_line_endings": list(self.mixed_line_endings)}
 

@@ -1,6 +1,6 @@
 """What the dbt project defines, read from its own files, so that Python
 keeps no copy of a list the project owns: a var's default
-(dbt_project.yml), the segment types (macros/segment_types.sql) and the
+(dbt_project.yml), the segment types (macros/metrics/segment_types.sql) and the
 tables each reader of the marts reads (the exposures of
 models/marts/_marts__exposures.yml), the marts and what a published
 database holds (the models under models/marts and models/semantic)."""
@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 EXPOSURES = Path("models") / "marts" / "_marts__exposures.yml"
-SEGMENT_TYPES_MACRO = Path("macros") / "segment_types.sql"
+SEGMENT_TYPES_MACRO = Path("macros") / "metrics" / "segment_types.sql"
 
 
 def project_var(project: Path, name: str):

@@ -5,7 +5,7 @@ side (PostgreSQL), or as nearly so as the engine allows (Spark).
 
 Every SQL rule stays in the dbt project; this module only moves files and
 schemas. The contract files are read once, by the same DuckDB loader the
-DuckDB build uses (macros/load_billing_files.sql), so every engine gets
+DuckDB build uses (macros/operations/load_billing_files.sql), so every engine gets
 the same text."""
 
 from __future__ import annotations

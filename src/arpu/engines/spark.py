@@ -1,6 +1,6 @@
 """`arpu build --target spark`: build into database <schema>__a or __b,
 whichever the published views do not read, then point the views of
-<schema> at it (macros/publish_views.sql). Every build is a full build:
+<schema> at it (macros/operations/publish_views.sql). Every build is a full build:
 plain Parquet has no delete (docs/incremental.md)."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@
             {{ p }}amount - {{ p }}discount_amount - {{ p }}refunded_amount
             as {{ arpu.type_money_precise() }}
         ) as original_net_amount,
-        -- Fits: the contract's range (macros/strict_casts.sql, money_limit)
+        -- Fits: the contract's range (macros/contract/strict_casts.sql, money_limit)
         -- keeps these products under 3e19, inside DuckDB's decimal(38, 18)
         -- for a product of money and a rate.
         cast(
