@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from arpu.build import EMPTY_BUILD, BuildFailed, BuildRefused, run_build
+from arpu.build import EMPTY_BUILD, BuildFailed, BuildRefused, cleanup_note, run_build
 from arpu.runner import DbtOutcome
 
 pytestmark = pytest.mark.unit
@@ -119,3 +119,15 @@ def test_a_build_whose_revenue_lines_were_all_rejected_is_not_published():
         build(engine)
     assert ("publish",) not in engine.calls
     build(FakeEngine(lines=(5, 0)), allow_empty=True)
+
+
+def test_a_failed_clean_up_does_not_hide_why_the_build_failed():
+    class DiskFull(FakeEngine):
+        def finish(self, published):
+            raise OSError(28, "No space left on device", "/data/arpu.duckdb.work")
+
+    with pytest.raises(BuildFailed) as failed:
+        build(DiskFull(dbt_ok=False))
+    assert cleanup_note(failed.value, Path("/data")) == (
+        "\nThe clean-up after it failed too: /data/arpu.duckdb.work: No space left on device.")
+    assert cleanup_note(BuildRefused("refused"), Path("/data")) == ""

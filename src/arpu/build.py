@@ -18,6 +18,7 @@ from typing import Callable, Protocol
 
 from arpu.runner import DbtOutcome, definition_checksum
 from arpu.summary import Summary, no_revenue_refusal, summarize_connection
+from arpu.text import os_error_text
 
 EMPTY_BUILD = ("The build has no month to report (no paid or open invoice line on or before "
                "the as-of date), and {where} has months: not replacing it. Check the input "
@@ -31,11 +32,15 @@ class BuildFailed(Exception):
     def __init__(self, outcome: DbtOutcome, log_folder: Path, unchanged: str) -> None:
         super().__init__(unchanged)
         self.outcome, self.log_folder, self.unchanged = outcome, log_folder, unchanged
+        # What went wrong in the clean-up after it, if anything.
+        self.cleanup_error: Exception | None = None
 
 
 class BuildRefused(Exception):
     """The build finished but must not be published (its input is at fault);
     the message says why and that the published marts are unchanged."""
+
+    cleanup_error: Exception | None = None
 
 
 class Engine(Protocol):
@@ -103,7 +108,6 @@ def run_build(engine: Engine, variables: dict[str, str], *, full_refresh: bool,
     variables = {**engine.variables(), **variables}
     reason = "--full-refresh" if full_refresh else engine.full_build_reason(variables)
     echo(engine.announce(reason))
-    published = False
     try:
         engine.prepare(variables, reason)
         outcome = engine.run(variables, reason)
@@ -113,10 +117,19 @@ def run_build(engine: Engine, variables: dict[str, str], *, full_refresh: bool,
         if not allow_empty:
             _refuse_unpublishable(engine)
         note = engine.publish(variables)
-        published = True
-        return note
-    finally:
-        engine.finish(published)
+    except (BuildFailed, BuildRefused) as failure:
+        # Why the build failed is said first, whatever the clean-up meets
+        # after it (a full disk, a lost connection).
+        try:
+            engine.finish(published=False)
+        except Exception as error:
+            failure.cleanup_error = error
+        raise
+    except BaseException:
+        engine.finish(published=False)
+        raise
+    engine.finish(published=True)
+    return note
 
 
 def _refuse_unpublishable(engine: Engine) -> None:
@@ -133,3 +146,13 @@ def _refuse_unpublishable(engine: Engine) -> None:
 def summary(engine: Engine, min_segment_accounts: int) -> Summary:
     """The summary of the published marts."""
     return summarize_connection(engine.reader(), min_segment_accounts)
+
+
+def cleanup_note(failure: BuildFailed | BuildRefused, folder: Path) -> str:
+    """The clean-up's own error after a failed build, as a line to add to
+    the failure's message ("" when the clean-up went well)."""
+    error = failure.cleanup_error
+    if error is None:
+        return ""
+    text = os_error_text(error, folder) if isinstance(error, OSError) else str(error)
+    return f"\nThe clean-up after it failed too: {text}"

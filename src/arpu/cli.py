@@ -13,7 +13,7 @@ from typing import NoReturn
 import click
 
 from arpu import warehouse
-from arpu.build import BuildFailed, BuildRefused, build_variables, run_build
+from arpu.build import BuildFailed, BuildRefused, build_variables, cleanup_note, run_build
 from arpu.build import summary as build_summary
 from arpu.build_files import BuildLocked
 from arpu.contract import SOURCES, InputError, check_inputs
@@ -22,7 +22,7 @@ from arpu.engines.duckdb import DuckDBEngine
 from arpu.project import project_var
 from arpu.publish import HeldOpen, NotOurs, PublishError
 from arpu.runner import DEFAULT_STORAGE_VERSION, project_dir
-from arpu.text import printable, printable_lines
+from arpu.text import os_error_text, printable, printable_lines
 from arpu.warehouse import TARGETS
 
 # Exit codes (README, "Exit codes"): what a scheduler can act on.
@@ -57,11 +57,6 @@ def _check_as_of(value: str | None) -> str | None:
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD.") from None
     return value
-
-
-def _os_error_text(error: OSError, fallback: Path) -> str:
-    """One line for an operating-system error: the file, then the reason."""
-    return f"{printable(error.filename or fallback)}: {printable(error.strerror or error)}."
 
 
 def _terminate(signum, frame) -> None:
@@ -211,7 +206,7 @@ def build(
     except InputError as error:
         _fail(f"{error}\n{unchanged}", EXIT_INPUT)
     except OSError as error:
-        _fail(f"{_os_error_text(error, data_dir)}\n{unchanged}", EXIT_INPUT)
+        _fail(f"{os_error_text(error, data_dir)}\n{unchanged}", EXIT_INPUT)
     if not database.parent.is_dir():
         _fail(f"Folder {database.parent} does not exist.", EXIT_INPUT)
     summary = _build(lambda: DuckDBEngine(project, data_dir, database, storage_version, source,
@@ -230,15 +225,11 @@ def _build(make_engine, project: Path, variables: dict, full_refresh: bool, allo
         with engine.lock():
             note = run_build(engine, variables, full_refresh=full_refresh,
                              allow_empty=allow_empty, echo=lambda text: _echo(text, err=True))
-        if note:
-            _echo(note, err=True)
-        if isinstance(engine, DuckDBEngine):
-            _echo("")
-        return build_summary(engine, project_var(project, "min_segment_accounts"))
     except BuildFailed as error:
-        _report_failure(error.outcome, error.log_folder, error.unchanged)
+        _report_failure(error.outcome, error.log_folder, error.unchanged,
+                        cleanup_note(error, folder))
     except BuildRefused as error:
-        _fail(str(error), EXIT_INPUT)
+        _fail(str(error) + cleanup_note(error, folder), EXIT_INPUT)
     except (BuildLocked, warehouse.WarehouseBusy) as error:
         _fail(str(error), EXIT_BUSY)
     except HeldOpen as error:
@@ -249,13 +240,19 @@ def _build(make_engine, project: Path, variables: dict, full_refresh: bool, allo
         _fail(f"{error}\nNothing was built.", EXIT_INPUT)
     except (PublishError, OSError) as error:
         message = (str(error) if isinstance(error, PublishError)
-                   else _os_error_text(error, folder))
+                   else os_error_text(error, folder))
         _fail(f"{message}\n{engine.unchanged if engine else 'Nothing was built.'}",
               EXIT_FAILED)
     except KeyboardInterrupt:
         unchanged = engine.unchanged if engine else "nothing was built."
         _echo(f"\nInterrupted; {unchanged[:1].lower()}{unchanged[1:]}", err=True)
         sys.exit(130)
+    # Published: from here on, nothing is "unchanged".
+    if note:
+        _echo(note, err=True)
+    if isinstance(engine, DuckDBEngine):
+        _echo("")
+    return build_summary(engine, project_var(project, "min_segment_accounts"))
 
 
 def _finish(summary, fail_on_rejects: bool, fail_on_warnings: bool) -> None:
@@ -298,7 +295,7 @@ def load(data_dir: Path | None, target: str, source: str) -> None:
     except InputError as error:
         _fail(f"{error}\nNothing was loaded.", EXIT_INPUT)
     except OSError as error:
-        _fail(f"{_os_error_text(error, data_dir)}\nNothing was loaded.", EXIT_INPUT)
+        _fail(f"{os_error_text(error, data_dir)}\nNothing was loaded.", EXIT_INPUT)
     with tempfile.TemporaryDirectory(prefix="arpu-load-") as scratch:
         try:
             counts = warehouse.load(target, project, data_dir, Path(scratch), source,
@@ -318,8 +315,8 @@ def _refuse_stripe_on_spark(target: str, source: str) -> None:
                                "(docs/stripe.md).")
 
 
-def _report_failure(outcome, work: Path, unchanged: str) -> NoReturn:
-    _echo(f"\nThe build failed; {unchanged}", err=True)
+def _report_failure(outcome, work: Path, unchanged: str, cleanup: str = "") -> NoReturn:
+    _echo(f"\nThe build failed; {unchanged}{cleanup}", err=True)
     if outcome.error:
         _echo(outcome.error, err=True)
     for failure in outcome.failures:
@@ -386,7 +383,7 @@ def report(database: Path, out: Path, targets: Path | None, mix_segment_type: st
     except ReportError as error:
         _fail(f"{error}\nNothing was written.", EXIT_INPUT)
     except OSError as error:
-        _fail(f"{_os_error_text(error, out)}\nNothing was written.", EXIT_FAILED)
+        _fail(f"{os_error_text(error, out)}\nNothing was written.", EXIT_FAILED)
     if warning:
         _echo(f"warning: {warning}", err=True)
     _echo(printable(written))

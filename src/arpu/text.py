@@ -43,6 +43,11 @@ def printable_lines(message: str) -> str:
     return _UNSAFE_IN_MESSAGE.sub(_escaped, message)
 
 
+def os_error_text(error: OSError, fallback) -> str:
+    """One line for an operating-system error: the file, then the reason."""
+    return f"{printable(error.filename or fallback)}: {printable(error.strerror or error)}."
+
+
 # --- numbers, as the summary and the report print them ------------------------
 
 
