@@ -67,6 +67,12 @@ def stage_files(project: Path, data_dir: Path, work: Path, source: str = "contra
     return stage
 
 
+def schema_variables(project: Path) -> dict[str, str]:
+    """The dbt vars a warehouse build sets: where the contract tables and
+    the Stripe tables are."""
+    return {"billing_schema": raw_schema(project), "stripe_schema": stripe_schema(project)}
+
+
 def raw_schema(project: Path) -> str:
     """The schema of the contract tables: ARPU_BILLING_SCHEMA, else the var
     billing_schema's default (billing_raw)."""
@@ -101,9 +107,9 @@ def input_tables(project: Path, source: str) -> list[Loaded]:
     contract = {table.name for table in load_contract(project)}
     # Where the DuckDB stage holds them: the vars' defaults, as
     # load_billing_files leaves them.
-    return [Loaded(table, project_var(project, "billing_schema"), raw_schema(project))
-            if table.name in contract else
-            Loaded(table, project_var(project, "stripe_schema"), stripe_schema(project))
+    contract_schemas = (project_var(project, "billing_schema"), raw_schema(project))
+    stripe_schemas = (project_var(project, "stripe_schema"), stripe_schema(project))
+    return [Loaded(table, *(contract_schemas if table.name in contract else stripe_schemas))
             for table in load_input_tables(project, source)]
 
 

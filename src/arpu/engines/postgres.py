@@ -29,8 +29,7 @@ class PostgresEngine:
         return warehouse.postgres_lock(self.schema)
 
     def variables(self) -> dict[str, str]:
-        return {"billing_schema": warehouse.raw_schema(self.project),
-                "stripe_schema": warehouse.stripe_schema(self.project)}
+        return warehouse.schema_variables(self.project)
 
     def full_build_reason(self, variables: dict[str, str]) -> str | None:
         return warehouse.postgres_full_build_reason(

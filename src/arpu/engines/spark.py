@@ -34,8 +34,7 @@ class SparkEngine:
         return build_lock(self.paths.warehouse / f"{self.schema}.arpu")
 
     def variables(self) -> dict[str, str]:
-        return {"billing_schema": warehouse.raw_schema(self.project),
-                "stripe_schema": warehouse.stripe_schema(self.project)}
+        return warehouse.schema_variables(self.project)
 
     def full_build_reason(self, variables: dict[str, str]) -> str | None:
         return FULL_BUILD
