@@ -28,9 +28,10 @@ class FakeEngine:
     def variables(self):
         return {"engine_var": "x"}
 
-    def full_build_reason(self, variables):
-        self.calls.append(("reason", variables["engine_var"], variables["billing_source"]))
-        return None
+    def last_build(self):
+        self.calls.append(("last build",))
+        return {"project_version": "1.0", "definition_checksum": "d1",
+                "billing_source": "contract"}
 
     def announce(self, reason):
         return f"announce {reason}"
@@ -39,6 +40,8 @@ class FakeEngine:
         self.calls.append(("prepare", reason))
 
     def run(self, variables, reason):
+        # The engine's vars and the caller's, both.
+        assert variables["engine_var"] == "x" and variables["billing_source"] == "contract"
         self.calls.append(("run", reason))
         return DbtOutcome(success=self.dbt_ok)
 
@@ -68,7 +71,8 @@ class FakeEngine:
 
 def build(engine, full_refresh=False, allow_empty=False):
     said = []
-    note = run_build(engine, {"billing_source": "contract"}, full_refresh=full_refresh,
+    note = run_build(engine, {"billing_source": "contract", "arpu_version": "1.0",
+                              "arpu_definition": "d1"}, full_refresh=full_refresh,
                      allow_empty=allow_empty, echo=said.append)
     return note, said
 
@@ -77,7 +81,7 @@ def test_a_good_build_runs_every_step_in_order_and_is_published():
     engine = FakeEngine()
     note, said = build(engine)
     assert note == "a note" and said == ["announce None"]
-    assert engine.calls == [("reason", "x", "contract"), ("prepare", None), ("run", None),
+    assert engine.calls == [("last build",), ("prepare", None), ("run", None),
                             ("seal",), ("publish",), ("finish", True)]
 
 
@@ -131,3 +135,24 @@ def test_a_failed_clean_up_does_not_hide_why_the_build_failed():
     assert cleanup_note(failed.value, Path("/data")) == (
         "\nThe clean-up after it failed too: /data/arpu.duckdb.work: No space left on device.")
     assert cleanup_note(BuildRefused("refused"), Path("/data")) == ""
+
+
+def test_a_last_build_of_another_version_or_source_makes_a_full_build():
+    class Stale(FakeEngine):
+        def last_build(self):
+            return {"project_version": "0.9", "definition_checksum": "d1",
+                    "billing_source": "contract"}
+
+    engine = Stale()
+    build(engine)
+    assert ("prepare", "the last build is from another arpu version") in engine.calls
+
+
+def test_an_engine_that_always_builds_from_scratch_says_why():
+    class Scratch(FakeEngine):
+        def last_build(self):
+            return "this engine builds from scratch"
+
+    engine = Scratch()
+    _, said = build(engine)
+    assert said == ["announce this engine builds from scratch"]

@@ -81,7 +81,9 @@ def test_bad_as_of_date(data, existing_database):
 def test_missing_optional_files_are_fine_and_the_summary_reads(data, tmp_path):
     build = run_build(data, tmp_path / "out.duckdb")
     assert build.returncode == 0, build.stderr
-    assert "As of 2024-01-01 (1 month reported), month 2024-01:" in build.stdout
+    # As of January 1st, January is a snapshot on its first day.
+    assert ("As of 2024-01-01 (1 month reported), month 2024-01 (partial: a snapshot on "
+            "2024-01-01):") in build.stdout
     assert "paying accounts               1" in build.stdout
     assert "rejected" not in build.stdout
 

@@ -157,11 +157,18 @@ def test_incremental_only_over_a_working_database_of_this_version_definition_and
     """`arpu build` updates the working database beside the published one
     only when an incremental build of it is sound; otherwise it says why
     not, and builds a new one."""
-    from arpu.publish import full_build_reason
+    from arpu.build import full_build_reason
+    from arpu.publish import full_build_marker, last_build
 
     data = tmp_path / "data"
     work = tmp_path / "marts.duckdb.work"
-    assert full_build_reason(work, "1.0", "d1", data) == "no working database yet"
+
+    def reason(version="1.0", definition="d1", folder=data, source="contract"):
+        return full_build_reason(last_build(work), {
+            "arpu_version": version, "arpu_definition": definition,
+            "billing_data_dir": str(folder), "billing_source": source})
+
+    assert reason() == "no working database yet"
 
     def build_info(version, folder, definition="'d1'"):
         work.unlink(missing_ok=True)
@@ -173,23 +180,28 @@ def test_incremental_only_over_a_working_database_of_this_version_definition_and
         connection.close()
 
     build_info("1.0", data)
-    assert full_build_reason(work, "1.0", "d1", data) is None
-    assert "another arpu version" in full_build_reason(work, "1.1", "d1", data)
-    assert "models or macros changed" in full_build_reason(work, "1.0", "d2", data)
-    assert f"the last build read {data}" in full_build_reason(work, "1.0", "d1", tmp_path / "x")
-    assert "the last build read contract input" in full_build_reason(work, "1.0", "d1", data,
-                                                                     "stripe")
+    assert reason() is None
+    assert "another arpu version" in reason(version="1.1")
+    assert "models or macros changed" in reason(definition="d2")
+    assert f"the last build read {data}" in reason(folder=tmp_path / "x")
+    assert "the last build read contract input" in reason(source="stripe")
+    full_build_marker(work).touch()
+    assert reason() == "the last full build did not finish"
+    full_build_marker(work).unlink()
     # A database of plain `dbt build` has no checksum; one of an earlier
     # arpu has no such column.
     build_info("1.0", data, definition="null")
-    assert "models or macros changed" in full_build_reason(work, "1.0", "d1", data)
+    assert "models or macros changed" in reason()
     work.unlink()
     connection = duckdb.connect(str(work))
     connection.execute("create table arpu_build_info as select 'arpu' as project_name, "
                        f"'1.0' as project_version, '{data}' as billing_data_dir, "
                        "'contract' as billing_source")
     connection.close()
-    assert "another arpu version" in full_build_reason(work, "1.0", "d1", data)
+    assert "models or macros changed" in reason()
+    work.unlink()
+    duckdb.connect(str(work)).close()
+    assert "arpu 0.1.0" in reason()
 
 
 def storage_tag(database):

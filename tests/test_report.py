@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -192,10 +193,34 @@ def test_as_of_date_partial_month_and_build_info(page):
     assert f"{len(LINES)} invoice lines" in build_info
 
 
-def test_no_partial_note_when_the_as_of_date_is_the_months_last_day(small):
+def test_the_partial_note_follows_the_build_info(small, databases):
+    """The build decides whether the as-of month is partial
+    (arpu_build_info.is_as_of_month_partial); the page only says it."""
     marts = read_marts(small)
-    marts.build["as_of_date"] = dt.date(2025, 4, 30)
+    assert marts.build["is_as_of_month_partial"] is True
+    marts.build["is_as_of_month_partial"] = False
     assert "partial month" not in render(marts)
+    # As of 9999-12-31, a month's last day.
+    assert read_marts(databases["far"]).build["is_as_of_month_partial"] is False
+
+
+def test_segments_are_ranked_by_the_bar_the_build_used(small, tmp_path):
+    """A build with `--vars '{min_segment_accounts: 1}'` records 1 in
+    arpu_build_info; the page ranks by it, not by the project's default."""
+    copy = tmp_path / "bar.duckdb"
+    shutil.copyfile(small, copy)
+    connection = duckdb.connect(str(copy))
+    connection.execute("update main.arpu_build_info set min_segment_accounts = 1")
+    connection.close()
+    default = read_marts(small)
+    assert default.min_segment_accounts == 10
+    # The small base has four accounts: no segment reaches 10.
+    assert "none has 10 accounts: all ranked" in render(default)
+    marts = read_marts(copy)
+    assert marts.min_segment_accounts == 1
+    page = render(marts)
+    assert "among segments with at least 1 paying accounts" in page
+    assert "all ranked" not in page
 
 
 def test_histogram_marks_the_marts_median_and_p90(page):

@@ -163,7 +163,8 @@ def test_summary_escapes_every_value_it_quotes():
             date '2024-01-01' as first_month, date '2024-02-01' as last_month,
             2 as months_reported, 3 as invoice_lines, 3 as invoice_lines_checked,
             'stripe' as billing_source, 3 as revenue_lines, 2 as revenue_lines_accepted,
-            0 as lines_updated_in_future;
+            0 as lines_updated_in_future, false as is_as_of_month_partial,
+            10 as min_segment_accounts;
         create table over_refunded_lines (line_item_id text, refund_count bigint);
         create table stripe_input_summary (stripe_table text, outcome text, row_count bigint);
         insert into stripe_input_summary values
@@ -183,7 +184,7 @@ def test_summary_escapes_every_value_it_quotes():
         create table rejected_rows_by_reason as select 'accounts' as source_table,
             'reason\x9b1m' as rejection_reason, cast(null as text) as expected_forms;
     """)
-    text = summarize_connection(connection, min_segment_accounts=10).text
+    text = summarize_connection(connection).text
     assert raw_controls(text) == []
     lines = text.splitlines()
     assert "  credit_note            void\\x1b[2J\\rpaid, not read" + " " * 21 + "2" in lines

@@ -60,8 +60,11 @@ class Engine(Protocol):
     def variables(self) -> dict[str, str]:
         """The dbt vars of this engine's build (input folder, schemas)."""
 
-    def full_build_reason(self, variables: dict[str, str]) -> str | None:
-        """Why this build must start from scratch; None: incremental."""
+    def last_build(self) -> str | dict | None:
+        """What the last build left to start from: why nothing (a str: no
+        working database, an engine that always builds from scratch), or its
+        arpu_build_info row (a dict; None when that row cannot be read, as
+        in an older version's)."""
 
     def announce(self, reason: str | None) -> str: ...
 
@@ -106,7 +109,8 @@ def run_build(engine: Engine, variables: dict[str, str], *, full_refresh: bool,
     """Build and publish with `engine` (its lock held by the caller); the
     publishing note, if any. BuildFailed, BuildRefused: nothing published."""
     variables = {**engine.variables(), **variables}
-    reason = "--full-refresh" if full_refresh else engine.full_build_reason(variables)
+    reason = "--full-refresh" if full_refresh else full_build_reason(engine.last_build(),
+                                                                      variables)
     echo(engine.announce(reason))
     try:
         engine.prepare(variables, reason)
@@ -132,6 +136,26 @@ def run_build(engine: Engine, variables: dict[str, str], *, full_refresh: bool,
     return note
 
 
+def full_build_reason(last: str | dict | None, variables: dict[str, str]) -> str | None:
+    """Why the build must start from scratch, or None when it can update
+    what the last build left (Engine.last_build) incrementally: that build
+    must come from this arpu version and project definition
+    (runner.definition_checksum), the same input source and, where the
+    engine reads a folder, the same folder."""
+    if isinstance(last, str):
+        return last
+    if last is None or last.get("project_version") != variables["arpu_version"]:
+        return "the last build is from another arpu version"
+    if last.get("definition_checksum") != variables["arpu_definition"]:
+        return "the project's models or macros changed since the last build"
+    if "billing_data_dir" in variables and last.get("billing_data_dir") != variables[
+            "billing_data_dir"]:
+        return f"the last build read {last.get('billing_data_dir')}"
+    if last.get("billing_source") != variables["billing_source"]:
+        return f"the last build read {last.get('billing_source')} input"
+    return None
+
+
 def _refuse_unpublishable(engine: Engine) -> None:
     """A stopped or malformed export must not wipe the dashboards: a build
     with no month to report does not replace marts that have months, and
@@ -143,9 +167,9 @@ def _refuse_unpublishable(engine: Engine) -> None:
         raise BuildRefused(f"{refusal}\n{engine.unchanged}")
 
 
-def summary(engine: Engine, min_segment_accounts: int) -> Summary:
+def summary(engine: Engine) -> Summary:
     """The summary of the published marts."""
-    return summarize_connection(engine.reader(), min_segment_accounts)
+    return summarize_connection(engine.reader())
 
 
 def cleanup_note(failure: BuildFailed | BuildRefused, folder: Path) -> str:

@@ -19,7 +19,6 @@ from arpu.build_files import BuildLocked
 from arpu.contract import SOURCES, InputError, check_inputs
 from arpu.engines import warehouse_engine
 from arpu.engines.duckdb import DuckDBEngine
-from arpu.project import project_var
 from arpu.publish import HeldOpen, NotOurs, PublishError
 from arpu.runner import DEFAULT_STORAGE_VERSION, project_dir
 from arpu.text import os_error_text, printable, printable_lines
@@ -252,7 +251,7 @@ def _build(make_engine, project: Path, variables: dict, full_refresh: bool, allo
         _echo(note, err=True)
     if isinstance(engine, DuckDBEngine):
         _echo("")
-    return build_summary(engine, project_var(project, "min_segment_accounts"))
+    return build_summary(engine)
 
 
 def _finish(summary, fail_on_rejects: bool, fail_on_warnings: bool) -> None:

@@ -22,6 +22,12 @@ def project_var(project: Path, name: str):
     return yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][name]
 
 
+def source_schemas(project: Path) -> tuple[str, ...]:
+    """The schemas the DuckDB loader fills with the input files: contract
+    files and Stripe files (the vars billing_schema and stripe_schema)."""
+    return (project_var(project, "billing_schema"), project_var(project, "stripe_schema"))
+
+
 @lru_cache(maxsize=None)
 def segment_types(project: Path) -> tuple[str, ...]:
     """The segment types of docs/metrics.md section 8, in the order of the

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from arpu.build_files import work_path
-from arpu.project import mart_names, published_names
+from arpu.project import mart_names, published_names, source_schemas
 
 # The table that marks a database as ours (models/marts/audit).
 MARKER_TABLE = "arpu_build_info"
@@ -30,9 +30,6 @@ LEGACY_MARKER_TABLE = "mart_arpu_monthly"
 # DuckDB's memory limit when ARPU_DUCKDB_MEMORY_LIMIT is unset, as in
 # profiles.example.yml.
 DEFAULT_MEMORY_LIMIT = "3GB"
-# The schemas the DuckDB loader fills: contract files, and Stripe files
-# (vars billing_schema and stripe_schema).
-SOURCE_SCHEMAS = ("billing_raw", "stripe_raw")
 
 
 class PublishError(Exception):
@@ -79,17 +76,17 @@ def _open_read_only(path: Path):
         raise
 
 
-def check_replaceable(database: Path) -> None:
+def check_replaceable(database: Path, project: Path) -> None:
     """Raise NotOurs unless `database` and its working database are each
     absent or a database this project wrote: it holds arpu_build_info, or
     (arpu 0.1.0) mart_arpu_monthly, and no schema of the user's own.
     Publishing replaces the whole file, so a table a user added to it would
     be lost."""
     for path in (database, work_path(database)):
-        _check_ours(path)
+        _check_ours(path, source_schemas(project))
 
 
-def _check_ours(database: Path) -> None:
+def _check_ours(database: Path, loaded_schemas: tuple[str, ...]) -> None:
     import duckdb
 
     if not database.exists():
@@ -116,7 +113,7 @@ def _check_ours(database: Path) -> None:
     # Tables in main may be of any arpu version (models come and go); a
     # schema of the user's own (finance.budget) is never ours.
     foreign = sorted(f"{schema}.{name}" for schema, name in relations
-                     if schema not in ("main", *SOURCE_SCHEMAS))
+                     if schema not in ("main", *loaded_schemas))
     if not foreign and (marked or ("main", LEGACY_MARKER_TABLE) in relations):
         return
     raise NotOurs(_refusal(database, foreign))
@@ -143,14 +140,10 @@ def months_reported(database: Path) -> int | None:
         connection.close()
 
 
-def full_build_reason(work: Path, version: str, definition: str, data_dir: Path,
-                      source: str = "contract") -> str | None:
-    """Why the build must start from scratch, or None when it can update the
-    working database `work` incrementally: that database must come from
-    this arpu version and project definition (runner.definition_checksum),
-    the same data folder and input shape."""
-    import duckdb
-
+def last_build(work: Path) -> str | dict | None:
+    """What the last build left in the working database `work` to start an
+    incremental build from (build.Engine.last_build): why nothing, or its
+    arpu_build_info row (None when that row cannot be read)."""
     if not work.is_file():
         return "no working database yet"
     if full_build_marker(work).exists():
@@ -163,23 +156,12 @@ def full_build_reason(work: Path, version: str, definition: str, data_dir: Path,
         ).fetchall()}
         if MARKER_TABLE not in tables:
             return "the working database is from arpu 0.1.0"
-        built = connection.execute(
-            "select project_version, billing_data_dir, billing_source, definition_checksum "
-            f"from main.{MARKER_TABLE}"
-        ).fetchone()
-    except duckdb.Error:  # an older arpu_build_info, without these columns
-        return "the working database is from another arpu version"
+        cursor = connection.execute(f"select * from main.{MARKER_TABLE}")
+        names = [column[0] for column in cursor.description]
+        row = cursor.fetchone()
     finally:
         connection.close()
-    if built is None or built[0] != version:
-        return "the working database is from another arpu version"
-    if built[3] != definition:
-        return "the project's models or macros changed since the last build"
-    if built[1] != str(data_dir):
-        return f"the last build read {built[1]}"
-    if built[2] != source:
-        return f"the last build read {built[2]} input"
-    return None
+    return dict(zip(names, row)) if row else None
 
 
 def seal(built: Path, project: Path, source: str = "contract") -> None:

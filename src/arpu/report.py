@@ -16,7 +16,6 @@ from arpu.report_marts import (
     MONTHS_SHOWN,
     ReportError,
     check_segment_type,
-    min_segment_accounts,
     read_marts,
 )
 from arpu.report_output import NotAReport, check_replaceable, write_atomically
@@ -79,7 +78,7 @@ def make_report(
     except NotAReport as error:
         raise ReportError(str(error)) from None
     targets = read_targets(targets_path) if targets_path is not None else []
-    marts = read_marts(database, mix_segment_type, min_segment_accounts(), months)
+    marts = read_marts(database, mix_segment_type, months)
     marts.targets = targets
     write_atomically(out, render(marts))
     too_long = marts.months_in_database > MONTHS_SHOWN

@@ -3,7 +3,6 @@ time, ARPA by segment, cohorts (docs/report.md)."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from html import escape
 
@@ -12,6 +11,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from arpu.project import segment_types
+from arpu.ranking import ranked_segments
 from arpu.report_blocks import (
     BLACK,
     BLUE,
@@ -120,13 +120,11 @@ def headline(marts: Marts) -> str:
 
 
 def _partial_note(marts: Marts) -> str | None:
-    """The as-of month is partial when the as-of date is before its last day."""
-    as_of: dt.date | None = marts.build["as_of_date"]
-    if as_of is None:
+    """The as-of month is partial when the as-of date is before its last day
+    (arpu_build_info.is_as_of_month_partial)."""
+    if not marts.build["is_as_of_month_partial"]:
         return None
-    last_day = calendar.monthrange(as_of.year, as_of.month)[1]
-    if as_of.day == last_day:
-        return None
+    as_of: dt.date = marts.build["as_of_date"]
     return escape(
         f"{as_of:%B %Y} is a partial month: the as-of date is {as_of.isoformat()}, so its MRR "
         "and counts are a snapshot on that day, not at the month's end, and accounts that "
@@ -188,15 +186,6 @@ def arpa_arpu(marts: Marts) -> str:
 # --- 3. segments --------------------------------------------------------------
 
 
-def _ranked(rows: list[dict], minimum: int) -> tuple[list[dict], bool]:
-    """The as-of month's segments by ARPA, highest first, among those with
-    at least `minimum` paying accounts (all of them when none has)."""
-    large = [row for row in rows if row["paying_accounts"] >= minimum]
-    chosen = large or rows
-    return (sorted(chosen, key=lambda row: (-row["arpa"], row["segment_value"])),
-            bool(large))
-
-
 def segments(marts: Marts) -> str:
     as_of_month = marts.as_of_month["month"]
     months = [row["month"] for row in marts.monthly]
@@ -215,7 +204,7 @@ def segments(marts: Marts) -> str:
         if not current:
             titles.append(f"{segment_type}: nobody pays in {as_of_month:%Y-%m}")
             continue
-        ranked, large = _ranked(current, marts.min_segment_accounts)
+        ranked, large = ranked_segments(current, marts.min_segment_accounts)
         top, bottom = ranked[0], ranked[-1]
         highlight[segment_type] = (top["segment_value"], bottom["segment_value"])
         if len(ranked) == 1:

@@ -11,15 +11,11 @@ from pathlib import Path
 
 import duckdb
 
-from arpu.project import exposure_tables, project_var, segment_types
+from arpu.project import exposure_tables, segment_types
 from arpu.runner import project_dir
 from arpu.text import printable
 
 DEFAULT_MIX_SEGMENT_TYPE = "plan_tier"
-# The alerts' and the summary's default (dbt var min_segment_accounts), for
-# when the dbt project cannot be found.
-DEFAULT_MIN_SEGMENT_ACCOUNTS = 10
-
 # Ten years. A database spanning more is most likely built with a wrong
 # --as-of (9999-12-31: some 95,000 months, a 166 MB page of the demo): the
 # page shows the last MONTHS_SHOWN unless --months says otherwise, and says so.
@@ -101,7 +97,6 @@ def check_segment_type(segment_type: str) -> None:
 def read_marts(
     database: Path,
     mix_segment_type: str = DEFAULT_MIX_SEGMENT_TYPE,
-    min_segment_accounts: int = DEFAULT_MIN_SEGMENT_ACCOUNTS,
     months: int | None = None,
 ) -> Marts:
     """Everything the page shows, read only; a ReportError when the file is
@@ -121,7 +116,7 @@ def read_marts(
         ) from None
     try:
         _check_tables(connection, database)
-        return _read(connection, database, mix_segment_type, min_segment_accounts, months)
+        return _read(connection, database, mix_segment_type, months)
     except duckdb.Error as error:
         # A column missing from a table: a database of another arpu version.
         raise ReportError(
@@ -185,13 +180,12 @@ def _months(connection, months: int) -> tuple[int, int, dt.date | None, dt.date 
     ).fetchone()
 
 
-def _read(connection, database: Path, mix_segment_type: str, min_segment_accounts: int,
-          months: int | None) -> Marts:
+def _read(connection, database: Path, mix_segment_type: str, months: int | None) -> Marts:
     build = _rows(
         connection,
         "select project_version, reporting_currency, as_of_date, first_month, last_month, "
-        "months_reported, built_at, dbt_version, billing_data_dir, invoice_lines "
-        "from main.arpu_build_info",
+        "months_reported, built_at, dbt_version, billing_data_dir, invoice_lines, "
+        "is_as_of_month_partial, min_segment_accounts from main.arpu_build_info",
     )
     total, paying, first_month, first_shown = _months(
         connection, MONTHS_SHOWN if months is None else months)
@@ -304,17 +298,8 @@ def _read(connection, database: Path, mix_segment_type: str, min_segment_account
             """,
             [first_shown],
         ),
-        min_segment_accounts=min_segment_accounts,
+        min_segment_accounts=build[0]["min_segment_accounts"],
         months_in_database=total,
         first_month_in_database=first_month,
         months_asked=months,
     )
-
-
-def min_segment_accounts() -> int:
-    """The dbt var the alerts use, so the page's top and bottom segments
-    pass the same bar; its default when the project cannot be read."""
-    try:
-        return int(project_var(project_dir(), "min_segment_accounts"))
-    except (RuntimeError, OSError, KeyError, TypeError, ValueError):
-        return DEFAULT_MIN_SEGMENT_ACCOUNTS

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from arpu.ranking import ranked_segments
 from arpu.text import money, percent, printable
 
 MAX_ALERTS_SHOWN = 10
@@ -24,26 +25,29 @@ class Summary:
 
 
 def _segments(connection, month, min_accounts: int) -> list[str]:
-    """Top and bottom three segments by ARPA in the month, among segments
-    large enough to mean something (min_segment_accounts, as the alerts)."""
-    rows = connection.execute(
+    """Top and bottom three segments by ARPA in the month (ranking.py)."""
+    cursor = connection.execute(
         """
         select segment_type, segment_value, paying_accounts, arpa
         from main.mart_arpu_by_segment
-        where month = ? and paying_accounts >= ?
-        order by arpa desc, segment_type, segment_value
+        where month = ?
         """,
-        [month, min_accounts],
-    ).fetchall()
-    if not rows:
+        [month],
+    )
+    names = [column[0] for column in cursor.description]
+    ranked, large = ranked_segments([dict(zip(names, row)) for row in cursor.fetchall()],
+                                    min_accounts)
+    if not ranked:
         return []
-    picked = rows if len(rows) <= 6 else rows[:3] + rows[-3:]
-    lines = [f"Segments by ARPA (at least {min_accounts} paying accounts), top and bottom:"]
-    for index, (segment_type, value, accounts, arpa) in enumerate(picked):
-        if len(rows) > 6 and index == 3:
+    picked = ranked if len(ranked) <= 6 else ranked[:3] + ranked[-3:]
+    bar = (f"at least {min_accounts:,} paying accounts" if large
+           else f"none has {min_accounts:,} paying accounts: all ranked")
+    lines = [f"Segments by ARPA ({bar}), top and bottom:"]
+    for index, row in enumerate(picked):
+        if len(ranked) > 6 and index == 3:
             lines.append("  ...")
-        lines.append(f"  {printable(segment_type + '=' + value):<36} {money(arpa):>12}  "
-                     f"({accounts:,} accounts)")
+        lines.append(f"  {printable(row['segment_type'] + '=' + row['segment_value']):<36} "
+                     f"{money(row['arpa']):>12}  ({row['paying_accounts']:,} accounts)")
     return lines
 
 
@@ -127,22 +131,23 @@ def no_revenue_refusal(connection, where: str) -> str | None:
             "rows in its audit tables.")
 
 
-def summarize(database: Path, min_segment_accounts: int = 10) -> Summary:
+def summarize(database: Path) -> Summary:
     """The summary of the as-of month, with its warnings."""
-    return summarize_connection(duckdb.connect(str(database), read_only=True),
-                                min_segment_accounts)
+    return summarize_connection(duckdb.connect(str(database), read_only=True))
 
 
-def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
+def summarize_connection(connection) -> Summary:
     """The same from any connection whose `execute(sql, parameters)` reads
     schema `main` with `?` parameters, as DuckDB's does (warehouse.py
     adapts PostgreSQL's); it is closed afterwards."""
     try:
         (as_of, first_month, last_month, months, invoice_lines, lines_checked,
-         source, revenue_lines, revenue_accepted, future) = connection.execute(
+         source, revenue_lines, revenue_accepted, future, partial,
+         min_segment_accounts) = connection.execute(
             "select as_of_date, first_month, last_month, months_reported, "
             "invoice_lines, invoice_lines_checked, billing_source, revenue_lines, "
-            "revenue_lines_accepted, lines_updated_in_future from main.arpu_build_info"
+            "revenue_lines_accepted, lines_updated_in_future, is_as_of_month_partial, "
+            "min_segment_accounts from main.arpu_build_info"
         ).fetchone()
         # Drafts and the like are normal, not warnings; but they are counted,
         # so that no Stripe row disappears without a word.
@@ -165,7 +170,8 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
         rejected_rows = connection.execute("select count(*) from main.rejected_rows").fetchone()[0]
         details = []
         if row is not None:
-            details = _segments(connection, row[0], min_segment_accounts) + _alerts(connection, row[0])
+            details = (_segments(connection, row[0], min_segment_accounts)
+                       + _alerts(connection, row[0]))
         rejected = connection.execute(
             """
             select source_table, rejection_reason, count(*), max(expected_forms)
@@ -196,7 +202,8 @@ def summarize_connection(connection, min_segment_accounts: int = 10) -> Summary:
         month, accounts, users, mrr, arpa, arpu, new_accounts = row
         lines += [
             f"As of {as_of} ({months} month{'s' if months != 1 else ''} reported), "
-            f"month {month:%Y-%m}:",
+            f"month {month:%Y-%m}" + (f" (partial: a snapshot on {as_of})" if partial else "")
+            + ":",
             f"  paying accounts  {accounts:>14,}   (new: {new_accounts:,})",
             f"  paying users     {users:>14,}",
             f"  MRR              {money(mrr):>14}",

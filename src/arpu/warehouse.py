@@ -277,30 +277,17 @@ class InputMissing(Exception):
     """The warehouse lacks a required contract table or column."""
 
 
-def postgres_full_build_reason(schema: str, version: str, definition: str,
-                               source: str = "contract") -> str | None:
-    """Why the build must start from scratch, or None when it can start
-    from the published schema's incremental tables."""
-    tables = postgres_tables(schema)
-    if "arpu_build_info" not in tables:
+def postgres_last_build(schema: str) -> str | dict | None:
+    """What the last build published in `schema` leaves to start an
+    incremental build from (build.Engine.last_build): its arpu_build_info
+    row, or why there is none."""
+    if "arpu_build_info" not in postgres_tables(schema):
         return f"no published marts in schema {schema} yet"
-    import psycopg2
-
     with postgres_connection() as connection, connection.cursor() as cursor:
-        try:
-            cursor.execute(
-                'select project_version, billing_source, definition_checksum '
-                f'from "{schema}".arpu_build_info')
-        except psycopg2.Error:  # an older arpu_build_info, without these columns
-            return f"schema {schema} was built by another arpu version"
+        cursor.execute(f'select * from "{schema}".arpu_build_info')
+        names = [column[0] for column in cursor.description]
         row = cursor.fetchone()
-    if row is None or row[0] != version:
-        return f"schema {schema} was built by another arpu version"
-    if row[2] != definition:
-        return f"the project's models or macros changed since schema {schema} was built"
-    if row[1] != source:
-        return f"schema {schema} was built from {printable(row[1])} input"
-    return None
+    return dict(zip(names, row)) if row else None
 
 
 def postgres_prepare(schema: str, staging: str, incremental_tables: list[str]) -> None:

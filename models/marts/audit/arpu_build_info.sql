@@ -71,7 +71,14 @@ month_range as (
     select
         min(month) as first_month,
         max(month) as last_month,
-        count(*) as months_reported
+        count(*) as months_reported,
+        -- The as-of month's MRR is a snapshot before its last day (metrics.md
+        -- section 3): readers flag it rather than compare it as a whole month.
+        max(
+            case
+                when is_as_of_month and snapshot_date < month_end then 1 else 0
+            end
+        ) as as_of_month_partial
     from months
 
 ),
@@ -121,7 +128,13 @@ final as (
         cast(
             coalesce(lines_checked.lines_updated_in_future, 0)
             as {{ dbt.type_bigint() }}
-        ) as lines_updated_in_future
+        ) as lines_updated_in_future,
+        coalesce(month_range.as_of_month_partial, 0) = 1
+            as is_as_of_month_partial,
+        -- The bar the alerts used (a --vars override included), for the
+        -- readers that rank segments by it.
+        cast({{ var('min_segment_accounts') }} as {{ dbt.type_bigint() }})
+            as min_segment_accounts
     from as_of
     cross join month_range
     cross join lines_checked

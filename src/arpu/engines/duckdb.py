@@ -21,7 +21,7 @@ from arpu.publish import (
     check_replaceable,
     discard,
     full_build_marker,
-    full_build_reason,
+    last_build,
     months_reported,
     publish,
     restore,
@@ -54,7 +54,7 @@ class DuckDBEngine:
     def lock(self) -> Iterator[None]:
         try:
             with build_lock(self.database):
-                check_replaceable(self.database)
+                check_replaceable(self.database, self.project)
                 clean_stale_builds(self.database)
                 yield
         finally:
@@ -63,9 +63,8 @@ class DuckDBEngine:
     def variables(self) -> dict[str, str]:
         return {"billing_data_dir": str(self.data_dir), **self.loader_vars}
 
-    def full_build_reason(self, variables: dict[str, str]) -> str | None:
-        return full_build_reason(self.work, variables["arpu_version"],
-                                 variables["arpu_definition"], self.data_dir, self.source)
+    def last_build(self) -> str | dict | None:
+        return last_build(self.work)
 
     def announce(self, reason: str | None) -> str:
         if reason:

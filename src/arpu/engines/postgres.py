@@ -31,10 +31,8 @@ class PostgresEngine:
     def variables(self) -> dict[str, str]:
         return warehouse.schema_variables(self.project)
 
-    def full_build_reason(self, variables: dict[str, str]) -> str | None:
-        return warehouse.postgres_full_build_reason(
-            self.schema, variables["arpu_version"], variables["arpu_definition"],
-            variables["billing_source"])
+    def last_build(self) -> str | dict | None:
+        return warehouse.postgres_last_build(self.schema)
 
     def announce(self, reason: str | None) -> str:
         return (f"Full build ({reason}) into {self.where} ..." if reason

@@ -36,7 +36,7 @@ class SparkEngine:
     def variables(self) -> dict[str, str]:
         return warehouse.schema_variables(self.project)
 
-    def full_build_reason(self, variables: dict[str, str]) -> str | None:
+    def last_build(self) -> str:
         return FULL_BUILD
 
     def announce(self, reason: str | None) -> str:
