@@ -20,6 +20,7 @@ class FakeEngine:
     unchanged = "The fake marts are unchanged."
     failure_unchanged = "the fake marts are unchanged."
     log_folder = Path("/nonexistent")
+    input_folder = None
 
     def __init__(self, dbt_ok=True, built_months=3, published_months=3, lines=(5, 5)):
         self.dbt_ok, self.months = dbt_ok, {True: built_months, False: published_months}

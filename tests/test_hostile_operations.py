@@ -270,11 +270,21 @@ def test_the_work_folder_cache_is_bounded(tmp_path, data):
         folder.mkdir(parents=True)
         (folder / "partial_parse.msgpack").write_bytes(b"x" * 1000)
         os.utime(folder, (old + number, old + number))
+        parse = cache / "arpu" / "parse" / f"old{number}.duckdb-0123456789ab.msgpack"
+        parse.parent.mkdir(exist_ok=True)
+        parse.write_bytes(b"x" * 1000)
+        os.utime(parse, (old + number, old + number))
     build = run_build(data, tmp_path / "out.duckdb", env=build_env(XDG_CACHE_HOME=str(cache)))
     assert build.returncode == 0, build.stderr
-    kept = sorted(p.name for p in (cache / "arpu").iterdir())
+    kept = sorted(p.name for p in (cache / "arpu").iterdir() if p.name != "parse")
     # The folder of this build and the 7 most recent old ones.
     assert len(kept) == 8
     assert [name for name in kept if name.startswith("out.duckdb-")]
     assert not (cache / "arpu" / "old0.duckdb-0123456789ab").exists()
     assert (cache / "arpu" / "old11.duckdb-0123456789ab").exists()
+    # So are the saved parses shared by databases of one name: this build's
+    # (a new name) and the 7 most recent old ones.
+    parses = sorted(p.name for p in (cache / "arpu" / "parse").iterdir())
+    assert len(parses) == 8
+    assert [name for name in parses if name.startswith("out.duckdb.work-")]
+    assert "old4.duckdb-0123456789ab.msgpack" not in parses

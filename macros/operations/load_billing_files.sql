@@ -36,7 +36,7 @@
     read as they are needed, and nothing is copied); a CSV file is parsed
     once into a table. -#}
 {% macro load_source_files(source_name, schema, skip=[]) %}
-    {% set data_dir = var('billing_data_dir') | string %}
+    {% set data_dir = arpu.billing_data_dir() | string %}
     {% do run_query('create schema if not exists ' ~ adapter.quote(schema)) %}
     {% for source in graph.sources.values()
           if source.source_name == source_name and source.name not in skip %}

@@ -54,6 +54,9 @@ class Engine(Protocol):
     failure_unchanged: str
     # dbt's target and log folder.
     log_folder: Path
+    # The folder of input files it reads, when it reads one (DuckDB): an
+    # incremental build reads the folder the last build read.
+    input_folder: str | None
 
     def lock(self) -> AbstractContextManager[None]: ...
 
@@ -109,8 +112,8 @@ def run_build(engine: Engine, variables: dict[str, str], *, full_refresh: bool,
     """Build and publish with `engine` (its lock held by the caller); the
     publishing note, if any. BuildFailed, BuildRefused: nothing published."""
     variables = {**engine.variables(), **variables}
-    reason = "--full-refresh" if full_refresh else full_build_reason(engine.last_build(),
-                                                                      variables)
+    reason = "--full-refresh" if full_refresh else full_build_reason(
+        engine.last_build(), variables, engine.input_folder)
     echo(engine.announce(reason))
     try:
         engine.prepare(variables, reason)
@@ -136,7 +139,8 @@ def run_build(engine: Engine, variables: dict[str, str], *, full_refresh: bool,
     return note
 
 
-def full_build_reason(last: str | dict | None, variables: dict[str, str]) -> str | None:
+def full_build_reason(last: str | dict | None, variables: dict[str, str],
+                      input_folder: str | None = None) -> str | None:
     """Why the build must start from scratch, or None when it can update
     what the last build left (Engine.last_build) incrementally: that build
     must come from this arpu version and project definition
@@ -148,8 +152,7 @@ def full_build_reason(last: str | dict | None, variables: dict[str, str]) -> str
         return "the last build is from another arpu version"
     if last.get("definition_checksum") != variables["arpu_definition"]:
         return "the project's models or macros changed since the last build"
-    if "billing_data_dir" in variables and last.get("billing_data_dir") != variables[
-            "billing_data_dir"]:
+    if input_folder is not None and last.get("billing_data_dir") != input_folder:
         return f"the last build read {last.get('billing_data_dir')}"
     if last.get("billing_source") != variables["billing_source"]:
         return f"the last build read {last.get('billing_source')} input"

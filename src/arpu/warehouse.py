@@ -22,7 +22,7 @@ import duckdb
 
 from arpu.contract import Table, load_contract, load_input_tables
 from arpu.project import exposure_tables, project_var
-from arpu.runner import project_dir, run_dbt
+from arpu.runner import data_dir_environment, project_dir, run_dbt
 from arpu.text import printable, printable_lines
 
 TARGETS = ("postgres", "spark")
@@ -58,8 +58,8 @@ def stage_files(project: Path, data_dir: Path, work: Path, source: str = "contra
     for leftover in (stage, stage.with_name(stage.name + ".wal")):
         leftover.unlink(missing_ok=True)
     outcome = run_dbt(["run-operation", "load_billing_files"], database=stage, work=work,
-                      variables={"billing_data_dir": str(data_dir), "billing_source": source,
-                                 **(loader_vars or {})})
+                      variables={"billing_source": source, **(loader_vars or {})},
+                      environment=data_dir_environment(data_dir))
     if not outcome.success:
         # dbt's message may quote a value of a file: its lines are kept.
         raise WarehouseError(f"Could not read {printable(data_dir)}: "

@@ -103,7 +103,7 @@ final as (
         cast('{{ invocation_id }}' as {{ dbt.type_string() }})
             as invocation_id,
         cast(
-            '{{ var("billing_data_dir") | replace("'", "''") }}'
+            '{{ billing_data_dir() | replace("'", "''") }}'
             as {{ dbt.type_string() }}
         ) as billing_data_dir,
         cast('{{ billing_source() }}' as {{ dbt.type_string() }})

@@ -29,7 +29,14 @@ from arpu.publish import (
     set_aside,
     write_published,
 )
-from arpu.runner import DbtOutcome, prune_work_dirs, run_dbt, stderr_progress, work_dir
+from arpu.runner import (
+    DbtOutcome,
+    data_dir_environment,
+    prune_work_dirs,
+    run_dbt,
+    stderr_progress,
+    work_dir,
+)
 from arpu.text import printable
 
 
@@ -49,6 +56,8 @@ class DuckDBEngine:
         self.aside = staging_path(database, "previous")
         self.published = staging_path(database, "published")
         self.reason: str | None = None
+        # An incremental build reads the folder the last one read.
+        self.input_folder = str(data_dir)
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -61,7 +70,7 @@ class DuckDBEngine:
             prune_work_dirs()
 
     def variables(self) -> dict[str, str]:
-        return {"billing_data_dir": str(self.data_dir), **self.loader_vars}
+        return dict(self.loader_vars)
 
     def last_build(self) -> str | dict | None:
         return last_build(self.work)
@@ -84,7 +93,8 @@ class DuckDBEngine:
         command = ["build", "--exclude-resource-type", "unit_test"]
         return run_dbt(command + (["--full-refresh"] if reason else []), database=self.work,
                        work=self.log_folder, variables=variables,
-                       storage_version=self.storage_version, progress=stderr_progress())
+                       storage_version=self.storage_version, progress=stderr_progress(),
+                       environment=data_dir_environment(self.data_dir))
 
     def seal(self) -> None:
         seal(self.work, self.project, self.source)

@@ -17,6 +17,7 @@ class PostgresEngine:
         parameters = warehouse.postgres_parameters()
         self.log_folder = work_dir(Path.cwd() / (
             f"postgres-{parameters['host']}-{parameters['port']}-{parameters['dbname']}-{schema}"))
+        self.input_folder = None  # the tables are in the warehouse
         self.where = f"PostgreSQL schema {schema}"
         self.failure_unchanged = f"the published marts in {self.where} are unchanged."
         self.unchanged = f"The published marts in {self.where} are unchanged."

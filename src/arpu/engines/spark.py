@@ -26,6 +26,7 @@ class SparkEngine:
         self.log_folder = work_dir(self.paths.warehouse / f"spark-{schema}")
         self.live = self.state.read_text().strip() if self.state.is_file() else ""
         self.build_schema = f"{schema}__b" if self.live == f"{schema}__a" else f"{schema}__a"
+        self.input_folder = None  # the tables are in the warehouse
         self.where = f"Spark database {schema}"
         self.failure_unchanged = f"the published marts in {self.where} are unchanged."
         self.unchanged = f"The published marts in {self.where} are unchanged."
