@@ -189,16 +189,17 @@
 {%- endmacro %}
 
 {#- The UTC date of a Stripe timestamp text, as contract date text; text
-    that is not a timestamp passes on. -#}
+    that is not a timestamp passes on. The strict cast is NULL exactly when
+    the text is NULL or no timestamp, so it is not tested twice (the test
+    is long, and this macro is used often). -#}
 {% macro stripe_date(timestamp_text) -%}
-    case
-        when {{ arpu.is_castable(timestamp_text, 'timestamp') }}
-            then cast(
-                cast({{ arpu.strict_cast(timestamp_text, 'timestamp') }} as date)
-                as {{ dbt.type_string() }}
-            )
-        else {{ timestamp_text }}
-    end
+    coalesce(
+        cast(
+            cast({{ arpu.strict_cast(timestamp_text, 'timestamp') }} as date)
+            as {{ dbt.type_string() }}
+        ),
+        {{ timestamp_text }}
+    )
 {%- endmacro %}
 
 {#- not <boolean text>, as text; text that is not a boolean passes on. -#}

@@ -120,16 +120,27 @@ plan_flags as (
 
 ),
 
-discount_rows as (
+discount_texts as (
 
     select
         {{ clean_text('type_id') }} as line_item_id,
         {{ stripe_whole_text('amount') }} as discount_minor,
-        {{ strict_cast(clean_text('_fivetran_synced'), 'timestamp') }}
-            as synced_at,
+        {{ clean_text('_fivetran_synced') }} as synced_text,
         {{ is_fivetran_deleted() }} as is_fivetran_deleted
     from discounts
     where upper({{ clean_text('type') }}) = 'PARENT_INVOICE_LINE_ITEM'
+
+),
+
+-- Cast once the text is clean: the strict cast repeats its argument.
+discount_rows as (
+
+    select
+        line_item_id,
+        discount_minor,
+        {{ strict_cast('synced_text', 'timestamp') }} as synced_at,
+        is_fivetran_deleted
+    from discount_texts
 
 ),
 
@@ -196,6 +207,21 @@ joined_lines as (
 
 ),
 
+-- Each Stripe timestamp as a contract date once (stripe_date is long).
+dated_lines as (
+
+    select
+        *,
+        {{ stripe_date('period_start_at') }} as period_start_date,
+        {{ stripe_date('period_end_at') }} as period_end_date,
+        {{ is_castable('period_start_at', 'timestamp') }}
+        and {{ is_castable('period_end_at', 'timestamp') }}
+            as has_timestamp_period,
+        {{ stripe_date('invoiced_at') }} as invoice_date
+    from joined_lines
+
+),
+
 invoice_lines as (
 
     select
@@ -219,19 +245,16 @@ invoice_lines as (
         ) as discount_minor,
         currency,
         quantity,
-        {{ stripe_date('period_start_at') }} as period_start_date,
-        {{ stripe_date('period_end_at') }} as period_end_date,
+        period_start_date,
+        period_end_date,
         -- Stripe's one-off items start and end at the same instant: no
         -- service period (a contract period is at least one day). Text
         -- that is no timestamp is passed on instead, to be rejected.
         coalesce(
-            {{ is_castable('period_start_at', 'timestamp') }}
-            and {{ is_castable('period_end_at', 'timestamp') }}
-            and {{ stripe_date('period_start_at') }}
-            = {{ stripe_date('period_end_at') }},
+            has_timestamp_period and period_start_date = period_end_date,
             false
         ) as is_instant,
-        {{ stripe_date('invoiced_at') }} as invoice_date,
+        invoice_date,
         invoice_status,
         -- Stripe voids an invoice, or adds a coupon to a line, without
         -- syncing the line's own row again: the line's contract row
@@ -243,7 +266,7 @@ invoice_lines as (
             ('not has_invoice', 'unknown_stripe_invoice'),
             ('has_duplicate_invoice', 'duplicate_stripe_invoice'),
         ]) }} as source_reasons
-    from joined_lines
+    from dated_lines
 
 ),
 
