@@ -32,7 +32,8 @@ About 850,000 accounts over 36 months make about 10M invoice lines (see
 CHUNK_ACCOUNTS for how large runs are split).
 
 The output depends only on the arguments: the same arguments give
-byte-identical files. Only the standard library is used, all randomness comes
+byte-identical files. Besides the standard library it reads only the
+contract's columns, from the project (arpu.contract); all randomness comes
 from one ``random.Random(seed)`` and all money is computed with ``Decimal``.
 """
 
@@ -43,6 +44,7 @@ import json
 import os
 import random
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,29 +52,18 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-# --------------------------------------------------------------------------
-# Contract columns, in contract order.
-# --------------------------------------------------------------------------
+# The contract's columns, in contract order, as the dbt project declares
+# them (models/staging/billing/_billing__sources.yml, read by arpu.contract):
+# the generator keeps no copy of its own.
+PROJECT = Path(__file__).resolve().parents[1]
+try:
+    from arpu.contract import load_contract
+except ImportError:  # run from a checkout without `pip install -e .`
+    sys.path.insert(0, str(PROJECT / "src"))
+    from arpu.contract import load_contract
+
 COLUMNS: dict[str, list[str]] = {
-    "accounts": [
-        "account_id", "account_name", "created_at", "employee_count",
-        "country_code", "industry", "acquisition_channel", "is_test",
-    ],
-    "plans": ["plan_id", "plan_name", "tier", "tier_rank", "pricing_model"],
-    "subscriptions": [
-        "subscription_id", "account_id", "plan_id", "started_at",
-        "trial_ends_at", "ended_at",
-    ],
-    "users": ["user_id", "account_id", "created_at", "deactivated_at"],
-    "invoice_line_items": [
-        "line_item_id", "invoice_id", "account_id", "subscription_id",
-        "plan_id", "charge_type", "is_committed", "amount", "discount_amount",
-        "currency", "quantity", "period_start", "period_end", "invoice_date",
-        "invoice_status", "updated_at",
-    ],
-    "refunds": ["refund_id", "line_item_id", "amount", "refunded_at"],
-    "fx_rates": ["rate_date", "currency", "rate_to_reporting"],
-    "acquisition_spend": ["month", "acquisition_channel", "amount"],
+    table.name: list(table.columns) for table in load_contract(PROJECT)
 }
 
 CENT = Decimal("0.01")
