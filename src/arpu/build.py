@@ -96,6 +96,13 @@ class Engine(Protocol):
         """A read-only connection to the published marts, for the summary."""
 
 
+def unchanged_sentences(where: str) -> tuple[str, str]:
+    """An engine's `unchanged` and `failure_unchanged` for marts published
+    in a warehouse (`where`: "PostgreSQL schema arpu")."""
+    sentence = f"the published marts in {where} are unchanged."
+    return sentence[:1].upper() + sentence[1:], sentence
+
+
 def build_variables(project: Path, source: str, as_of: str | None) -> dict[str, str]:
     """The dbt vars every engine's build sets: what it reads, the arpu
     version and definition it records, the as-of date asked for."""

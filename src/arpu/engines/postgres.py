@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from arpu import warehouse
+from arpu.build import unchanged_sentences
 from arpu.runner import DbtOutcome, run_dbt, stderr_progress, work_dir
 
 
@@ -19,8 +20,7 @@ class PostgresEngine:
             f"postgres-{parameters['host']}-{parameters['port']}-{parameters['dbname']}-{schema}"))
         self.input_folder = None  # the tables are in the warehouse
         self.where = f"PostgreSQL schema {schema}"
-        self.failure_unchanged = f"the published marts in {self.where} are unchanged."
-        self.unchanged = f"The published marts in {self.where} are unchanged."
+        self.unchanged, self.failure_unchanged = unchanged_sentences(self.where)
         self.environment = {"ARPU_SCHEMA": self.staging}
 
     def check_sources(self) -> None:

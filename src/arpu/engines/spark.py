@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from arpu import warehouse
-from arpu.build import BuildFailed
+from arpu.build import BuildFailed, unchanged_sentences
 from arpu.build_files import build_lock
 from arpu.runner import DbtOutcome, run_dbt, stderr_progress, work_dir
 
@@ -28,8 +28,7 @@ class SparkEngine:
         self.build_schema = f"{schema}__b" if self.live == f"{schema}__a" else f"{schema}__a"
         self.input_folder = None  # the tables are in the warehouse
         self.where = f"Spark database {schema}"
-        self.failure_unchanged = f"the published marts in {self.where} are unchanged."
-        self.unchanged = f"The published marts in {self.where} are unchanged."
+        self.unchanged, self.failure_unchanged = unchanged_sentences(self.where)
 
     def lock(self):
         return build_lock(self.paths.warehouse / f"{self.schema}.arpu")
