@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -117,6 +118,17 @@ def build_ok(data: Path, database: Path, *extra: str) -> Build:
     build = run_build(data, database, *extra)
     assert build.returncode == 0, f"build failed:\n{build.stdout}\n{build.stderr}"
     return build
+
+
+def copy_build(good_build: Path, folder: Path) -> Path:
+    """A module's one good build (`marts.duckdb` in folder `good_build`)
+    and the files beside it, copied into `folder` (mode kept): what a
+    build there would have left, without building again. The next build
+    reads another data folder, so it is a full build, as it would be after
+    building the first data in place."""
+    for path in good_build.glob("marts.duckdb*"):
+        shutil.copy2(path, folder / path.name)
+    return folder / "marts.duckdb"
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, build_command, build_env, build_ok, run_build, write_tables
+from conftest import (
+    ROOT, build_command, build_env, build_ok, copy_build, run_build, write_tables)
 from test_publishing import (  # noqa: F401 (good_build: a fixture)
-    ACCOUNTS, copy_build, good_build, lines, mrr, start_build, wait_for_progress)
+    ACCOUNTS, good_build, lines, mrr, start_build, wait_for_progress)
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounts a filesystem (root only)")
 

@@ -13,7 +13,7 @@ import time
 import duckdb
 import pytest
 
-from conftest import ROOT, build_command, build_env, build_ok, run_build, write_tables
+from conftest import ROOT, build_command, build_env, build_ok, copy_build, run_build, write_tables
 
 ACCOUNTS = [{"account_id": "a", "created_at": "2024-01-01"}]
 
@@ -42,16 +42,6 @@ def good_build(tmp_path_factory):
     first = write_tables(folder / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
     build_ok(first, folder / "marts.duckdb")
     return folder
-
-
-def copy_build(good_build, folder):
-    """The good build's published file and the files beside it, copied
-    into `folder` (mode kept): what a build there would have left. The
-    next build reads another data folder, so it is a full build, as it
-    would be after building the first data in place."""
-    for path in good_build.glob("marts.duckdb*"):
-        shutil.copy2(path, folder / path.name)
-    return folder / "marts.duckdb"
 
 
 @pytest.fixture

@@ -6,12 +6,13 @@ empty ones, and every refusal names its cause."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from conftest import monthly_lines, run_build, span, write_tables
+from conftest import copy_build, monthly_lines, run_build, span, write_tables
 
 ACCOUNTS = [{"account_id": "a", "created_at": "2024-01-01"}]
 
@@ -130,15 +131,23 @@ def test_long_fields_in_free_text_and_ignored_columns_do_not_stop_the_run(tmp_pa
     assert build.rows("select length(account_name) from main.stg_billing__accounts", work=True) == [(200_000,)]
 
 
-@pytest.fixture
-def published(tmp_path):
-    """A database with one good month (MRR 10)."""
-    data = write_tables(tmp_path / "good", {"accounts": ACCOUNTS,
-                                            "invoice_line_items": [one_line("10")]})
-    database = tmp_path / "marts.duckdb"
-    build = run_build(data, database)
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory):
+    """A database with one good month (MRR 10), built once for the module."""
+    folder = tmp_path_factory.mktemp("good_build")
+    data = write_tables(folder / "good", {"accounts": ACCOUNTS,
+                                          "invoice_line_items": [one_line("10")]})
+    build = run_build(data, folder / "marts.duckdb")
     assert build.returncode == 0, build.stderr
-    return database
+    assert monthly(folder / "marts.duckdb") == [(date(2024, 1, 1), 1, Decimal("10"))]
+    return folder
+
+
+@pytest.fixture
+def published(tmp_path, good_build):
+    """A copy of that database, with the files beside it, for a test to
+    build over."""
+    return copy_build(good_build, tmp_path)
 
 
 def test_an_empty_ledger_does_not_replace_good_marts(tmp_path, published):
