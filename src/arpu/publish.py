@@ -82,8 +82,9 @@ def check_replaceable(database: Path, project: Path) -> None:
     (arpu 0.1.0) mart_arpu_monthly, and no schema of the user's own.
     Publishing replaces the whole file, so a table a user added to it would
     be lost."""
+    loaded_schemas = source_schemas(project)
     for path in (database, work_path(database)):
-        _check_ours(path, source_schemas(project))
+        _check_ours(path, loaded_schemas)
 
 
 def _check_ours(database: Path, loaded_schemas: tuple[str, ...]) -> None:

@@ -47,13 +47,18 @@ class Marts:
     mix: list[dict]
     mix_segment_type: str
     alerts: list[dict]
-    min_segment_accounts: int
     # Months in mart_arpu_monthly, its first month, and whether --months
     # was given: `monthly` holds only the months shown, the last ones.
     months_in_database: int
     first_month_in_database: dt.date
     months_asked: int | None = None
     targets: list[Target] = field(default_factory=list)
+
+    @property
+    def min_segment_accounts(self) -> int:
+        """The bar the build's alerts used (arpu_build_info), by which the
+        page ranks segments."""
+        return self.build["min_segment_accounts"]
 
     @property
     def as_of_month(self) -> dict:
@@ -298,7 +303,6 @@ def _read(connection, database: Path, mix_segment_type: str, months: int | None)
             """,
             [first_shown],
         ),
-        min_segment_accounts=build[0]["min_segment_accounts"],
         months_in_database=total,
         first_month_in_database=first_month,
         months_asked=months,

@@ -26,17 +26,12 @@ class Summary:
 
 def _segments(connection, month, min_accounts: int) -> list[str]:
     """Top and bottom three segments by ARPA in the month (ranking.py)."""
-    cursor = connection.execute(
-        """
-        select segment_type, segment_value, paying_accounts, arpa
-        from main.mart_arpu_by_segment
-        where month = ?
-        """,
+    names = ("segment_type", "segment_value", "paying_accounts", "arpa")
+    rows = connection.execute(
+        f"select {', '.join(names)} from main.mart_arpu_by_segment where month = ?",
         [month],
-    )
-    names = [column[0] for column in cursor.description]
-    ranked, large = ranked_segments([dict(zip(names, row)) for row in cursor.fetchall()],
-                                    min_accounts)
+    ).fetchall()
+    ranked, large = ranked_segments([dict(zip(names, row)) for row in rows], min_accounts)
     if not ranked:
         return []
     picked = ranked if len(ranked) <= 6 else ranked[:3] + ranked[-3:]

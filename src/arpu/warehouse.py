@@ -21,7 +21,7 @@ from typing import Iterator
 import duckdb
 
 from arpu.contract import Table, load_contract, load_input_tables
-from arpu.project import exposure_tables, project_var
+from arpu.project import exposure_tables, project_var, source_schemas
 from arpu.runner import data_dir_environment, project_dir, run_dbt
 from arpu.text import printable, printable_lines
 
@@ -107,8 +107,9 @@ def input_tables(project: Path, source: str) -> list[Loaded]:
     contract = {table.name for table in load_contract(project)}
     # Where the DuckDB stage holds them: the vars' defaults, as
     # load_billing_files leaves them.
-    contract_schemas = (project_var(project, "billing_schema"), raw_schema(project))
-    stripe_schemas = (project_var(project, "stripe_schema"), stripe_schema(project))
+    contract_stage, stripe_stage = source_schemas(project)
+    contract_schemas = (contract_stage, raw_schema(project))
+    stripe_schemas = (stripe_stage, stripe_schema(project))
     return [Loaded(table, *(contract_schemas if table.name in contract else stripe_schemas))
             for table in load_input_tables(project, source)]
 
@@ -247,7 +248,7 @@ def check_postgres_sources(project: Path, raw: str | None = None,
     """The input checks that apply to a warehouse: every required table and
     column of the input exists (the rows are dbt's job). Stripe tables are
     looked for in the Stripe schema, contract tables in the raw schema."""
-    contract_stage = project_var(project, "billing_schema")
+    contract_stage, _ = source_schemas(project)
     wanted = [(raw if raw and loaded.stage_schema == contract_stage else loaded.schema,
                loaded.table) for loaded in input_tables(project, source)]
     with postgres_connection() as connection, connection.cursor() as cursor:
