@@ -1,13 +1,13 @@
-"""Tests of scripts/generate_billing.py (the demo billing data generator).
+"""Tests of arpu.demo (the demo billing data generator, whose command is
+scripts/generate_billing.py).
 
-No dbt needed: the script is imported from its path and its output is
-checked against the billing contract (row-level rules re-implemented here)
-and for every feature the demo data is meant to show.
+No dbt needed: its output is checked against the billing contract
+(row-level rules re-implemented here) and for every feature the demo data
+is meant to show.
 """
 
 import calendar
 import csv
-import importlib.util
 import inspect
 import json
 import re
@@ -19,9 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from arpu import demo
+from arpu.demo import catalogue, model, stripe_model, writing
+
 pytestmark = pytest.mark.unit
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "generate_billing.py"
+PACKAGE = Path(demo.__file__).parent
 
 DEC_RE = re.compile(r"^-?\d+(\.\d+)?$")
 INT_RE = re.compile(r"^-?\d+$")
@@ -30,18 +34,6 @@ TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d+)?)?$")
 MONEY_RE = re.compile(r"^-?\d+\.\d{2}$")
 CHARGE_TYPES = {"recurring", "usage", "one_time", "tax"}
 STATUSES = {"paid", "open", "void", "uncollectible"}
-
-
-def load_module():
-    spec = importlib.util.spec_from_file_location("generate_billing", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    # Registered, so that the chunks' worker processes can find its functions.
-    sys.modules["generate_billing"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-gb = load_module()
 
 
 # --------------------------------------------------------------------------
@@ -112,14 +104,14 @@ def read_table(folder, name):
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
     folder = tmp_path_factory.mktemp("billing")
-    counts = gb.generate(folder)  # the defaults: what demo_data holds
+    counts = demo.generate(folder)  # the defaults: what demo_data holds
     return folder, counts
 
 
 @pytest.fixture(scope="module")
 def data(out):
     folder, _ = out
-    return {name: read_table(folder, name) for name in gb.COLUMNS}
+    return {name: read_table(folder, name) for name in demo.COLUMNS}
 
 
 class Checked:
@@ -232,22 +224,22 @@ def chk(data):
 def test_same_arguments_give_byte_identical_files(tmp_path, out):
     folder, counts = out
     again = tmp_path / "again"
-    assert gb.generate(again) == counts
+    assert demo.generate(again) == counts
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted(f"{n}.csv" for n in gb.COLUMNS)
+    assert names == sorted(f"{n}.csv" for n in demo.COLUMNS)
     for name in names:
         assert (folder / name).read_bytes() == (again / name).read_bytes(), name
 
 
 def test_another_seed_gives_other_data(tmp_path, out):
     folder, _ = out
-    gb.generate(tmp_path, seed=7)
+    demo.generate(tmp_path, seed=7)
     assert (tmp_path / "invoice_line_items.csv").read_bytes() != \
         (folder / "invoice_line_items.csv").read_bytes()
 
 
 def test_generate_signature_and_defaults():
-    sig = inspect.signature(gb.generate)
+    sig = inspect.signature(demo.generate)
     assert list(sig.parameters) == ["out_dir", "seed", "accounts", "start_month", "months",
                                     "file_format", "jobs"]
     p = sig.parameters
@@ -260,7 +252,7 @@ def test_generate_signature_and_defaults():
 def test_headers_counts_format_and_size(out, data):
     folder, counts = out
     total = 0
-    for name, cols in gb.COLUMNS.items():
+    for name, cols in demo.COLUMNS.items():
         raw = (folder / f"{name}.csv").read_bytes()
         total += len(raw)
         assert b"\r" not in raw
@@ -272,26 +264,32 @@ def test_headers_counts_format_and_size(out, data):
 
 
 def test_cli_and_small_range(tmp_path, capsys):
-    assert gb.main(["--out", str(tmp_path), "--seed", "3", "--accounts", "60",
+    assert demo.main(["--out", str(tmp_path), "--seed", "3", "--accounts", "60",
                     "--start-month", "2023-01", "--months", "14"]) == 0
     assert "invoice_line_items" in capsys.readouterr().out
-    chk = Checked({n: read_table(tmp_path, n) for n in gb.COLUMNS})
+    chk = Checked({n: read_table(tmp_path, n) for n in demo.COLUMNS})
     assert len(chk.data["accounts"]) == 60
     dates = [x["invoice_date"] for x in chk.lines]
     assert min(dates) >= date(2023, 1, 1) and max(dates) <= date(2024, 2, 20)
     assert len(chk.line_reasons) == 9
     with pytest.raises(SystemExit):
-        gb.main(["--out", str(tmp_path), "--start-month", "2024/09"])
+        demo.main(["--out", str(tmp_path), "--start-month", "2024/09"])
     with pytest.raises(ValueError):
-        gb.generate(tmp_path, accounts=5)
+        demo.generate(tmp_path, accounts=5)
 
 
-def test_committed_script_has_no_third_party_imports():
-    src = SCRIPT.read_text()
+def test_the_generator_has_no_third_party_imports():
+    """Besides the standard library it imports only the project's reader of
+    the contract (arpu.contract, and arpu.runner to find the project);
+    duckdb only inside the function that writes Parquet."""
+    src = "\n".join(p.read_text() for p in [SCRIPT, *sorted(PACKAGE.glob("*.py"))])
     mods = {a or b for a, b in re.findall(r"^(?:from (\w+)\S* import |import (\w+))",
                                            src, re.M)}
     assert {"csv", "random", "decimal"} <= mods
-    assert mods <= set(sys.stdlib_module_names)
+    assert mods - {"arpu"} <= set(sys.stdlib_module_names)
+    project = {m for m in re.findall(r"^from (arpu[.\w]*) import ", src, re.M)
+               if not m.startswith("arpu.demo")}
+    assert project == {"arpu.contract", "arpu.runner"}
     assert "random.Random(seed)" in src
 
 
@@ -353,10 +351,10 @@ def test_valid_rows_are_well_formed(chk, data):
 
 def test_bad_user_and_bad_refund(chk, data):
     bad_users = [u for u in data["users"] if u["account_id"] not in chk.accounts]
-    assert [u["account_id"] for u in bad_users] == [gb.UNKNOWN_ACCOUNT_ID]
+    assert [u["account_id"] for u in bad_users] == [model.UNKNOWN_ACCOUNT_ID]
     all_ids = {r["line_item_id"] for r in data["invoice_line_items"]}
     bad_refunds = [r for r in data["refunds"] if r["line_item_id"] not in all_ids]
-    assert [r["line_item_id"] for r in bad_refunds] == [gb.UNKNOWN_LINE_ITEM_ID]
+    assert [r["line_item_id"] for r in bad_refunds] == [model.UNKNOWN_LINE_ITEM_ID]
     # no refund points at a rejected line
     assert not {r["line_item_id"] for r in data["refunds"]} & set(chk.line_reasons)
     for r in data["refunds"]:
@@ -502,7 +500,7 @@ def test_monthly_anchor_on_the_31st(chk):
 def test_per_seat_lines_and_prorated_upgrades(chk, data):
     plans = {p["plan_id"]: p for p in data["plans"]}
     seat_prices = set()
-    for pid, comps in gb.PRICES.items():
+    for pid, comps in catalogue.PRICES.items():
         if "seat" in comps:
             seat_prices |= set(comps["seat"].values())
     seat_lines = [x for x in chk.paid(("recurring",))
@@ -613,8 +611,8 @@ def test_trials_free_plans_and_test_accounts(chk, data):
     assert any(s["account_id"] not in any_line for s in free)
     tests = [x for x in chk.paid(("recurring",)) if x["is_test"]]
     assert len({x["account_id"] for x in tests}) >= 2
-    assert any(x["plan_id"] == gb.LEGACY_PLAN for x in chk.lines)
-    assert gb.LEGACY_PLAN not in {p["plan_id"] for p in data["plans"]}
+    assert any(x["plan_id"] == catalogue.LEGACY_PLAN for x in chk.lines)
+    assert catalogue.LEGACY_PLAN not in {p["plan_id"] for p in data["plans"]}
 
 
 def test_churn_and_reactivation(chk, data):
@@ -656,7 +654,7 @@ def test_case_variants_are_valid_after_normalizing(data, chk):
 
 def read_folder(folder: Path) -> dict[str, list[dict]]:
     tables = {}
-    for name in gb.COLUMNS:
+    for name in demo.COLUMNS:
         with open(folder / f"{name}.csv", newline="", encoding="utf-8") as fh:
             tables[name] = list(csv.DictReader(fh))
     return tables
@@ -666,10 +664,10 @@ def test_large_runs_are_chunked_with_distinct_ids(tmp_path, monkeypatch):
     """Above CHUNK_ACCOUNTS accounts, chunks in parallel: every id stays
     unique, every reference resolves inside its chunk, and the run is
     deterministic."""
-    monkeypatch.setattr(gb, "CHUNK_ACCOUNTS", 100)
-    first = gb.generate(tmp_path / "a", accounts=250, months=14, jobs=2)
-    gb.generate(tmp_path / "b", accounts=250, months=14, jobs=1)
-    for name in gb.COLUMNS:
+    monkeypatch.setattr(writing, "CHUNK_ACCOUNTS", 100)
+    first = demo.generate(tmp_path / "a", accounts=250, months=14, jobs=2)
+    demo.generate(tmp_path / "b", accounts=250, months=14, jobs=1)
+    for name in demo.COLUMNS:
         assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (tmp_path / "b" / f"{name}.csv").read_bytes()
     tables = read_folder(tmp_path / "a")
     assert first["accounts"] == len(tables["accounts"]) == 250
@@ -680,7 +678,7 @@ def test_large_runs_are_chunked_with_distinct_ids(tmp_path, monkeypatch):
     lines = Counter(r["line_item_id"] for r in tables["invoice_line_items"])
     # Each chunk keeps the demo's one deliberately duplicated line id.
     assert sum(1 for count in lines.values() if count > 1) == 3
-    known = set(accounts) | {gb.UNKNOWN_ACCOUNT_ID.replace("_", f"_c{i:03d}_", 1) for i in range(3)}
+    known = set(accounts) | {model.UNKNOWN_ACCOUNT_ID.replace("_", f"_c{i:03d}_", 1) for i in range(3)}
     assert {r["account_id"] for r in tables["invoice_line_items"]} <= known
     spend = Counter((r["month"], r["acquisition_channel"]) for r in tables["acquisition_spend"])
     assert set(spend.values()) == {1}
@@ -688,10 +686,10 @@ def test_large_runs_are_chunked_with_distinct_ids(tmp_path, monkeypatch):
 
 def test_parquet_holds_the_same_text(tmp_path):
     duckdb = pytest.importorskip("duckdb")
-    gb.generate(tmp_path / "csv", accounts=60, months=12)
-    gb.generate(tmp_path / "parquet", accounts=60, months=12, file_format="parquet")
+    demo.generate(tmp_path / "csv", accounts=60, months=12)
+    demo.generate(tmp_path / "parquet", accounts=60, months=12, file_format="parquet")
     assert not list((tmp_path / "parquet").glob("*.csv"))
-    for name, cols in gb.COLUMNS.items():
+    for name, cols in demo.COLUMNS.items():
         with open(tmp_path / "csv" / f"{name}.csv", newline="", encoding="utf-8") as fh:
             want = [tuple(v or None for v in row) for row in list(csv.reader(fh))[1:]]
         got = duckdb.connect().execute(
@@ -709,13 +707,13 @@ STRIPE_BOOL = {"true": True, "false": False, "": None}
 
 
 def minor(currency):
-    return gb.minor_exponent(currency)
+    return stripe_model.minor_exponent(currency)
 
 
 def read_stripe_back(folder):
     """The accounts, plans, lines and refunds the Stripe files give, by the
     mapping the lead's models implement (issue 11), re-implemented here."""
-    s = {name: read_table(folder, name) for name in gb.STRIPE_COLUMNS
+    s = {name: read_table(folder, name) for name in stripe_model.STRIPE_COLUMNS
          if (folder / f"{name}.csv").exists()}
     accounts = {}
     for c in s["customer"]:
@@ -821,22 +819,22 @@ def read_stripe_back(folder):
 @pytest.fixture(scope="module")
 def stripe_back(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stripe")
-    counts = gb.generate_stripe(folder)
+    counts = demo.generate_stripe(folder)
     return folder, counts, read_stripe_back(folder)
 
 
 def test_stripe_shape_files(out, stripe_back):
     folder, counts, _ = stripe_back
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted(f"{n}.csv" for n in gb.output_columns("stripe"))
-    for name, cols in gb.output_columns("stripe").items():
+    assert names == sorted(f"{n}.csv" for n in demo.output_columns("stripe"))
+    for name, cols in demo.output_columns("stripe").items():
         raw = (folder / f"{name}.csv").read_text(encoding="utf-8")
         assert raw.split("\n", 1)[0] == ",".join(cols)
         assert counts[name] == len(read_table(folder, name))
-    for name in gb.STRIPE_CONTRACT_TABLES:  # written unchanged
+    for name in stripe_model.STRIPE_CONTRACT_TABLES:  # written unchanged
         assert (folder / f"{name}.csv").read_bytes() == (out[0] / f"{name}.csv").read_bytes()
     again = folder.parent / "stripe_again"
-    gb.main(["--out", str(again), "--shape", "stripe"])
+    demo.main(["--out", str(again), "--shape", "stripe"])
     for name in names:
         assert (folder / name).read_bytes() == (again / name).read_bytes(), name
     lines = read_table(folder, "invoice_line_item")
@@ -907,10 +905,10 @@ def test_stripe_shape_reads_back_as_the_same_demo(chk, data, stripe_back):
 def test_stripe_shape_of_a_chunked_run(tmp_path, monkeypatch):
     """Chunks convert alike: deterministic, every id unique, the catalogue
     written once."""
-    monkeypatch.setattr(gb, "CHUNK_ACCOUNTS", 100)
-    counts = gb.generate_stripe(tmp_path / "a", accounts=250, months=14, jobs=2)
-    gb.generate_stripe(tmp_path / "b", accounts=250, months=14, jobs=1)
-    for name in gb.output_columns("stripe"):
+    monkeypatch.setattr(writing, "CHUNK_ACCOUNTS", 100)
+    counts = demo.generate_stripe(tmp_path / "a", accounts=250, months=14, jobs=2)
+    demo.generate_stripe(tmp_path / "b", accounts=250, months=14, jobs=1)
+    for name in demo.output_columns("stripe"):
         assert (tmp_path / "a" / f"{name}.csv").read_bytes() == \
             (tmp_path / "b" / f"{name}.csv").read_bytes(), name
     assert counts["customer"] == 250 and counts["price"] == 6 and counts["plan"] == 1

@@ -1,19 +1,18 @@
 """The Stripe twin of the demo (issue 11, "Stripe as a source").
 
-`scripts/generate_billing.py --shape stripe` writes the default demo as
-Fivetran's Stripe connector lands it (see `to_stripe` there for every
-choice). Built with `arpu build --source stripe`, it must publish the same
-ARPU marts and dim_active_customers as the contract files, row for row:
-then the Stripe models map Stripe into the contract exactly as
-docs/stripe.md says, at least for everything the demo holds. Two builds of
-the default demo (what users see), one per shape, shared by the tests here.
+`scripts/generate_billing.py --shape stripe` (arpu.demo.generate_stripe)
+writes the default demo as Fivetran's Stripe connector lands it (see
+`arpu.demo.stripe.to_stripe` for every choice). Built with `arpu build
+--source stripe`, it must publish the same ARPU marts and
+dim_active_customers as the contract files, row for row: then the Stripe
+models map Stripe into the contract exactly as docs/stripe.md says, at
+least for everything the demo holds. Two builds of the default demo (what
+users see), one per shape, shared by the tests here.
 """
 
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -21,26 +20,22 @@ import pytest
 
 from conftest import ROOT, Build, build_ok
 
-SCRIPT = ROOT / "scripts" / "generate_billing.py"
+from arpu.demo import generate, generate_stripe
+
 # Every mart a BI tool reads for ARPU, plus the dimension they are built on.
 COMPARED = sorted(p.stem for p in (ROOT / "models" / "marts" / "arpu").glob("*.sql")) \
     + ["dim_active_customers"]
 # Why the contract build rejects the broken demo lines that Stripe cannot
-# hold, so that the twin leaves them out (generate_billing.to_stripe).
+# hold, so that the twin leaves them out (arpu.demo.stripe.to_stripe).
 NOT_IN_STRIPE = ("unknown_charge_type", "invalid_amount", "invalid_invoice_date",
                  "duplicate_line_item_id")
-
-def generate(folder: Path, *extra: str) -> Path:
-    subprocess.run([sys.executable, str(SCRIPT), "--out", str(folder), *extra],
-                   check=True, capture_output=True, text=True)
-    return folder
-
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> dict[str, Build]:
     folder = tmp_path_factory.mktemp("twin")
-    contract = generate(folder / "contract")
-    stripe = generate(folder / "stripe", "--shape", "stripe")
+    contract, stripe = folder / "contract", folder / "stripe"
+    generate(contract)
+    generate_stripe(stripe)
     return {
         "contract": build_ok(contract, folder / "contract.duckdb"),
         "stripe": build_ok(stripe, folder / "stripe.duckdb", "--source", "stripe"),
