@@ -23,10 +23,16 @@ def test_the_segment_types_are_those_of_the_spec_in_the_macros_order():
     assert segment_types(ROOT) == SEGMENT_TYPES
 
 
+def marts_yaml() -> list[dict]:
+    """The models declared in the marts' YAML files (one per model, beside
+    its SQL)."""
+    return [model for path in sorted((ROOT / "models/marts").rglob("*.yml"))
+            for model in (yaml.safe_load(path.read_text()) or {}).get("models", [])]
+
+
 def test_the_marts_accepted_values_are_the_segment_types():
-    models = yaml.safe_load((ROOT / "models/marts/arpu/_arpu__models.yml").read_text())
     checked = 0
-    for model in models["models"]:
+    for model in marts_yaml():
         for column in model.get("columns", []):
             for test in column.get("data_tests", []):
                 if column["name"] == "segment_type" and "accepted_values" in test:
