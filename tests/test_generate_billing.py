@@ -231,6 +231,16 @@ def test_same_arguments_give_byte_identical_files(tmp_path, out):
         assert (folder / name).read_bytes() == (again / name).read_bytes(), name
 
 
+def test_the_default_arguments_give_the_bundled_demo(out, project_root):
+    """demo_data/ is what the generator writes by default, byte for byte:
+    a change to the generator that moves one value fails here."""
+    folder, _ = out
+    bundled = project_root / "demo_data"
+    assert sorted(p.name for p in bundled.iterdir()) == sorted(p.name for p in folder.iterdir())
+    for path in sorted(bundled.iterdir()):
+        assert path.read_bytes() == (folder / path.name).read_bytes(), path.name
+
+
 def test_another_seed_gives_other_data(tmp_path, out):
     folder, _ = out
     demo.generate(tmp_path, seed=7)
