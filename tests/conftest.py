@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,10 +110,36 @@ def build_env(**variables: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT / "src"), **variables}
 
 
+class _BuildServer:
+    """This test process's build server (tests/build_server.py): started
+    on first use, it forks each build from a process that has imported
+    arpu and dbt already. Stopped when the process exits."""
+
+    process: subprocess.Popen | None = None
+
+    @classmethod
+    def run(cls, args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+        if cls.process is None or cls.process.poll() is not None:
+            cls.process = subprocess.Popen(
+                [sys.executable, str(ROOT / "tests" / "build_server.py")],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+                env=build_env(), cwd=ROOT)
+        with tempfile.TemporaryDirectory(prefix="arpu-build-output-") as folder:
+            stdout, stderr = Path(folder, "stdout"), Path(folder, "stderr")
+            request = {"args": args, "env": env, "cwd": str(ROOT),
+                       "stdout": str(stdout), "stderr": str(stderr)}
+            cls.process.stdin.write(json.dumps(request) + "\n")
+            answer = cls.process.stdout.readline()
+            assert answer, "the build server stopped"
+            return int(answer), stdout.read_text(), stderr.read_text()
+
+
 def run_build(data: Path, database: Path, *extra: str, env: dict[str, str] | None = None) -> Build:
-    done = subprocess.run(build_command(data, database, *extra), capture_output=True,
-                          text=True, env=env or build_env(), cwd=ROOT)
-    return Build(done.returncode, done.stdout, done.stderr, database)
+    """`python -m arpu.cli build` of `data` into `database`, as a process
+    of its own would run it, forked from the build server."""
+    args = build_command(data, database, *extra)[3:]
+    returncode, stdout, stderr = _BuildServer.run(args, env or build_env())
+    return Build(returncode, stdout, stderr, database)
 
 
 def build_ok(data: Path, database: Path, *extra: str) -> Build:
