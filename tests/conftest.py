@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -101,9 +102,14 @@ class Build:
             connection.close()
 
 
+def build_args(data: Path, database: Path, *extra: str) -> list[str]:
+    """The arguments of `arpu build` of `data` into `database`."""
+    return ["build", "--data", str(data), "--database", str(database), *extra]
+
+
 def build_command(data: Path, database: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "arpu.cli", "build", "--data", str(data),
-            "--database", str(database), *extra]
+    """`arpu build` as a process of its own."""
+    return [sys.executable, "-m", "arpu.cli", *build_args(data, database, *extra)]
 
 
 def build_env(**variables: str) -> dict[str, str]:
@@ -137,8 +143,8 @@ class _BuildServer:
 def run_build(data: Path, database: Path, *extra: str, env: dict[str, str] | None = None) -> Build:
     """`python -m arpu.cli build` of `data` into `database`, as a process
     of its own would run it, forked from the build server."""
-    args = build_command(data, database, *extra)[3:]
-    returncode, stdout, stderr = _BuildServer.run(args, env or build_env())
+    returncode, stdout, stderr = _BuildServer.run(build_args(data, database, *extra),
+                                                  env or build_env())
     return Build(returncode, stdout, stderr, database)
 
 
@@ -146,6 +152,32 @@ def build_ok(data: Path, database: Path, *extra: str) -> Build:
     build = run_build(data, database, *extra)
     assert build.returncode == 0, f"build failed:\n{build.stdout}\n{build.stderr}"
     return build
+
+
+# One account, and one paid month of it: the smallest good build.
+ACCOUNTS = [{"account_id": "a", "created_at": "2024-01-01"}]
+
+
+def one_line(amount: str, **changes: str) -> dict:
+    """A paid recurring line of account a for January 2024."""
+    return {"line_item_id": "l", "invoice_id": "i", "account_id": "a",
+            "charge_type": "recurring", "amount": amount, "currency": "USD",
+            "period_start": "2024-01-01", "period_end": "2024-02-01",
+            "invoice_date": "2024-01-01", "invoice_status": "paid", **changes}
+
+
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory) -> Path:
+    """One good build with MRR 10 (account a, January 2024), built once
+    per module: `marts.duckdb` and the files beside it (working database,
+    lock), which tests copy with copy_build instead of building again."""
+    folder = tmp_path_factory.mktemp("good_build")
+    data = write_tables(folder / "good", {"accounts": ACCOUNTS,
+                                          "invoice_line_items": [one_line("10")]})
+    build = build_ok(data, folder / "marts.duckdb")
+    assert build.rows("select month, paying_accounts, mrr from main.mart_arpu_monthly") == [
+        (dt.date(2024, 1, 1), 1, Decimal("10"))]
+    return folder
 
 
 def copy_build(good_build: Path, folder: Path) -> Path:

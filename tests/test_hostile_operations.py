@@ -17,9 +17,8 @@ import duckdb
 import pytest
 
 from conftest import (
-    ROOT, build_command, build_env, build_ok, copy_build, run_build, write_tables)
-from test_publishing import (  # noqa: F401 (good_build: a fixture)
-    ACCOUNTS, good_build, lines, mrr, start_build, wait_for_progress)
+    ACCOUNTS, ROOT, build_command, build_env, build_ok, copy_build, run_build, write_tables)
+from test_publishing import lines, mrr, start_build, wait_for_progress
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounts a filesystem (root only)")
 

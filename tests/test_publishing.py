@@ -13,16 +13,13 @@ import time
 import duckdb
 import pytest
 
-from conftest import ROOT, build_command, build_env, build_ok, copy_build, run_build, write_tables
-
-ACCOUNTS = [{"account_id": "a", "created_at": "2024-01-01"}]
+from conftest import (
+    ACCOUNTS, ROOT, build_command, build_env, build_ok, copy_build, one_line, run_build,
+    write_tables)
 
 
 def lines(amount):
-    return [{"line_item_id": "l", "invoice_id": "i", "account_id": "a",
-             "charge_type": "recurring", "amount": amount, "currency": "USD",
-             "period_start": "2024-01-01", "period_end": "2024-02-01",
-             "invoice_date": "2024-01-01", "invoice_status": "paid"}]
+    return [one_line(amount)]
 
 
 def mrr(database):
@@ -31,17 +28,6 @@ def mrr(database):
         return float(connection.execute("select mrr from main.mart_arpu_monthly").fetchone()[0])
     finally:
         connection.close()
-
-
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory):
-    """One good build with MRR 10, built once per module: `marts.duckdb`
-    and the files beside it (working database, lock), which tests copy
-    with copy_build instead of building again."""
-    folder = tmp_path_factory.mktemp("good_build")
-    first = write_tables(folder / "first", {"accounts": ACCOUNTS, "invoice_line_items": lines("10")})
-    build_ok(first, folder / "marts.duckdb")
-    return folder
 
 
 @pytest.fixture

@@ -6,22 +6,12 @@ empty ones, and every refusal names its cause."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from conftest import copy_build, monthly_lines, run_build, span, write_tables
-
-ACCOUNTS = [{"account_id": "a", "created_at": "2024-01-01"}]
-
-
-def one_line(amount, **changes):
-    return {"line_item_id": "l", "invoice_id": "i", "account_id": "a",
-            "charge_type": "recurring", "amount": amount, "currency": "USD",
-            "period_start": "2024-01-01", "period_end": "2024-02-01",
-            "invoice_date": "2024-01-01", "invoice_status": "paid", **changes}
+from conftest import ACCOUNTS, copy_build, monthly_lines, one_line, run_build, span, write_tables
 
 
 def monthly(database):
@@ -129,18 +119,6 @@ def test_long_fields_in_free_text_and_ignored_columns_do_not_stop_the_run(tmp_pa
     assert build.returncode == 0, build.stderr
     assert [(row[1], float(row[2])) for row in monthly(build.database)] == [(1, 10.0)]
     assert build.rows("select length(account_name) from main.stg_billing__accounts", work=True) == [(200_000,)]
-
-
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory):
-    """A database with one good month (MRR 10), built once for the module."""
-    folder = tmp_path_factory.mktemp("good_build")
-    data = write_tables(folder / "good", {"accounts": ACCOUNTS,
-                                          "invoice_line_items": [one_line("10")]})
-    build = run_build(data, folder / "marts.duckdb")
-    assert build.returncode == 0, build.stderr
-    assert monthly(folder / "marts.duckdb") == [(date(2024, 1, 1), 1, Decimal("10"))]
-    return folder
 
 
 @pytest.fixture
