@@ -102,6 +102,15 @@ class Build:
             connection.close()
 
 
+def database_in(folder: Path) -> Path:
+    """`arpu.duckdb` in `folder` (made if missing): every test database
+    has this name unless its name is what the test is about. dbt's saved
+    parse serves the databases of one name and vars (runner._shared_parse):
+    a build under another name parses the whole project again."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "arpu.duckdb"
+
+
 def build_args(data: Path, database: Path, *extra: str) -> list[str]:
     """The arguments of `arpu build` of `data` into `database`."""
     return ["build", "--data", str(data), "--database", str(database), *extra]
@@ -169,26 +178,44 @@ def one_line(amount: str, **changes: str) -> dict:
 @pytest.fixture(scope="module")
 def good_build(tmp_path_factory) -> Path:
     """One good build with MRR 10 (account a, January 2024), built once
-    per module: `marts.duckdb` and the files beside it (working database,
+    per module: `arpu.duckdb` and the files beside it (working database,
     lock), which tests copy with copy_build instead of building again."""
     folder = tmp_path_factory.mktemp("good_build")
     data = write_tables(folder / "good", {"accounts": ACCOUNTS,
                                           "invoice_line_items": [one_line("10")]})
-    build = build_ok(data, folder / "marts.duckdb")
+    build = build_ok(data, database_in(folder))
     assert build.rows("select month, paying_accounts, mrr from main.mart_arpu_monthly") == [
         (dt.date(2024, 1, 1), 1, Decimal("10"))]
     return folder
 
 
 def copy_build(good_build: Path, folder: Path) -> Path:
-    """A module's one good build (`marts.duckdb` in folder `good_build`)
+    """A module's one good build (`arpu.duckdb` in folder `good_build`)
     and the files beside it, copied into `folder` (mode kept): what a
     build there would have left, without building again. The next build
     reads another data folder, so it is a full build, as it would be after
     building the first data in place."""
-    for path in good_build.glob("marts.duckdb*"):
+    for path in good_build.glob("arpu.duckdb*"):
         shutil.copy2(path, folder / path.name)
-    return folder / "marts.duckdb"
+    return folder / "arpu.duckdb"
+
+
+# The test files that take longest (mostly dbt builds), longest first.
+# pytest-xdist's --dist loadfile hands out files in collection order, one
+# at a time: started first, they leave no worker running one of them alone
+# at the end while the other has finished (scripts/check).
+LONGEST_FIRST = ("e2e/test_incremental.py", "test_publishing.py", "e2e/test_hostile_files.py",
+                 "test_hostile_operations.py", "test_report.py", "test_docs.py",
+                 "e2e/test_stripe_incremental.py", "test_terminal_safety.py",
+                 "test_bi_readers.py", "e2e/test_stripe_twin.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.relative_to(ROOT / "tests").as_posix()
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each file's tests keep their order
 
 
 @pytest.fixture(scope="session")
@@ -200,4 +227,4 @@ def project_root() -> Path:
 def demo_build(tmp_path_factory) -> Build:
     """One `arpu build` of the bundled demo data, shared by the tests that
     only read it. Copy the file before writing to it."""
-    return build_ok(ROOT / "demo_data", tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    return build_ok(ROOT / "demo_data", database_in(tmp_path_factory.mktemp("demo")))

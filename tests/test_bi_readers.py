@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, build_env, build_ok, run_build, write_tables
+from conftest import ROOT, build_env, build_ok, database_in, run_build, write_tables
 from test_publishing import ACCOUNTS, lines
 
 OLD_DUCKDB = "duckdb==1.1.3"
@@ -80,7 +80,7 @@ def data(tmp_path_factory):
 
 
 def test_duckdb_1_1_reads_every_mart_of_a_published_build(old_duckdb, data, tmp_path):
-    database = tmp_path / "marts.duckdb"
+    database = database_in(tmp_path)
     build_ok(data, database)
     # Rebuilt over itself, as a scheduled job does: still readable.
     build_ok(data, database, "--full-refresh")
@@ -114,7 +114,7 @@ def test_plain_dbt_through_the_profile_writes_the_old_format(old_duckdb, tmp_pat
 
 
 def test_teams_on_duckdb_2_may_choose_the_new_format(data, tmp_path):
-    database = tmp_path / "new.duckdb"
+    database = database_in(tmp_path)
     build = run_build(data, database, env=build_env(ARPU_DUCKDB_STORAGE_VERSION="latest"))
     assert build.returncode == 0, build.stderr
     assert storage_version(database).startswith("v2.")

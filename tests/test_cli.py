@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_build, write_tables
+from conftest import database_in, run_build, write_tables
 
 ACCOUNTS = [{"account_id": "a", "created_at": "2024-01-01"}]
 LINES = [{"line_item_id": "l", "invoice_id": "i", "account_id": "a", "charge_type": "recurring",
@@ -21,7 +21,7 @@ def data(tmp_path):
 @pytest.fixture
 def existing_database(tmp_path):
     """A database from an earlier good run: it must stay byte for byte."""
-    database = tmp_path / "marts.duckdb"
+    database = tmp_path / "arpu.duckdb"
     database.write_bytes(b"last good build")
     return database
 
@@ -31,7 +31,7 @@ def assert_refused(build, database, message):
     assert message in build.stderr
     assert "Traceback" not in build.stderr
     assert database.read_bytes() == b"last good build"
-    assert not list(database.parent.glob(".marts.duckdb.building-*"))
+    assert not list(database.parent.glob(".arpu.duckdb.building-*"))
 
 
 def test_missing_required_file(data, existing_database):
@@ -79,7 +79,7 @@ def test_bad_as_of_date(data, existing_database):
 
 
 def test_missing_optional_files_are_fine_and_the_summary_reads(data, tmp_path):
-    build = run_build(data, tmp_path / "out.duckdb")
+    build = run_build(data, database_in(tmp_path))
     assert build.returncode == 0, build.stderr
     # As of January 1st, January is a snapshot on its first day.
     assert ("As of 2024-01-01 (1 month reported), month 2024-01 (partial: a snapshot on "

@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from conftest import (
-    ACCOUNTS, ROOT, build_command, build_env, build_ok, copy_build, run_build, write_tables)
+    ACCOUNTS, ROOT, build_command, build_env, build_ok, copy_build, database_in, run_build,
+    write_tables)
 from test_publishing import lines, mrr, start_build, wait_for_progress
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounts a filesystem (root only)")
@@ -46,20 +47,20 @@ def assert_one_clear_line(build, code):
 def test_a_removed_lock_file_does_not_let_a_second_build_delete_the_first(published, data):
     first = start_build(data, published)
     wait_for_progress(first, "stg_billing__accounts")
-    published.with_name("marts.duckdb.lock").unlink()  # an operator cleaning up
+    published.with_name("arpu.duckdb.lock").unlink()  # an operator cleaning up
     second = run_build(data, published)
     assert_one_clear_line(second, 3)
     assert f"is still writing {published}, although its lock file" in second.stderr
     first.communicate(timeout=300)
     assert first.returncode == 0
     assert mrr(published) == 20
-    assert not list(published.parent.glob(".marts.duckdb.building-*"))
+    assert not list(published.parent.glob(".arpu.duckdb.building-*"))
 
 
 def test_only_the_files_of_dead_builds_are_stale(published, data):
     dead = subprocess.Popen(["true"])
     dead.wait()
-    stale = published.with_name(f".marts.duckdb.building-{dead.pid}")
+    stale = published.with_name(f".arpu.duckdb.building-{dead.pid}")
     stale.write_bytes(b"left by a killed build")
     build_ok(data, published)
     assert not stale.exists()
@@ -128,13 +129,13 @@ def test_publishing_keeps_the_mode_and_owner_of_the_database(published, data):
 
 
 def test_new_files_and_the_lock_follow_the_umask(tmp_path, data):
-    database = tmp_path / "new.duckdb"
+    database = database_in(tmp_path)
     done = subprocess.run(
         ["sh", "-c", 'umask 027 && exec "$@"', "sh", *build_command(data, database)],
         capture_output=True, text=True, env=build_env(), cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert database.stat().st_mode & 0o777 == 0o640
-    assert database.with_name("new.duckdb.lock").stat().st_mode & 0o777 == 0o640
+    assert database.with_name("arpu.duckdb.lock").stat().st_mode & 0o777 == 0o640
 
 
 def test_a_quote_in_the_database_name_simply_works(tmp_path, data):
@@ -162,7 +163,7 @@ def small_disk(tmp_path, good_build):
 
 @needs_root
 def test_a_full_disk_fails_cleanly(small_disk, data):
-    database = small_disk / "marts.duckdb"
+    database = small_disk / "arpu.duckdb"
     before = database.read_bytes()
     # Fill the disk but for 64 KB: the next build cannot write its file.
     filler = small_disk / "filler"
@@ -172,7 +173,7 @@ def test_a_full_disk_fails_cleanly(small_disk, data):
     assert build.returncode == 1, build.stderr
     assert "Traceback" not in build.stderr
     assert database.read_bytes() == before
-    assert not list(small_disk.glob(".marts.duckdb.building-*"))
+    assert not list(small_disk.glob(".arpu.duckdb.building-*"))
 
 
 LEAVE_A_WRITE_AHEAD_LOG = """
@@ -192,7 +193,7 @@ os._exit(0)  # as dbt's process ends: no checkpoint, the build in the WAL
 def test_a_full_disk_at_the_publish_checkpoint_is_a_publish_error(small_disk):
     from arpu.publish import PublishError, seal
 
-    built = small_disk / ".marts.duckdb.building-1"
+    built = small_disk / ".arpu.duckdb.building-1"
     subprocess.run([sys.executable, "-c", LEAVE_A_WRITE_AHEAD_LOG, str(built)], check=True)
     assert built.with_name(built.name + ".wal").stat().st_size > 1_000_000
     free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
@@ -203,7 +204,7 @@ def test_a_full_disk_at_the_publish_checkpoint_is_a_publish_error(small_disk):
 
 @needs_root
 def test_a_read_only_folder_fails_with_one_line(small_disk, data):
-    database = small_disk / "marts.duckdb"
+    database = small_disk / "arpu.duckdb"
     before = database.read_bytes()
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     build = run_build(data, database)
@@ -244,7 +245,7 @@ def test_a_signal_stops_dbt_promptly_and_leaves_nothing(published, data, signum,
     print(f"stopped {time.monotonic() - signalled:.2f} s after the signal")
     assert process.returncode == code
     assert mrr(published) == 10
-    assert not list(published.parent.glob(".marts.duckdb.building-*"))
+    assert not list(published.parent.glob(".arpu.duckdb.building-*"))
     # No dbt process is left writing behind the parent's back.
     time.sleep(0.5)
     assert not _children_alive(process.pid)

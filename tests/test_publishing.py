@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from conftest import (
-    ACCOUNTS, ROOT, build_command, build_env, build_ok, copy_build, one_line, run_build,
-    write_tables)
+    ACCOUNTS, ROOT, build_command, build_env, build_ok, copy_build, database_in, one_line,
+    run_build, write_tables)
 
 
 def lines(amount):
@@ -68,7 +68,7 @@ def test_a_build_killed_midway_leaves_the_last_good_database(published):
     time.sleep(1)
     build_ok(second, database)
     assert mrr(database) == 20
-    assert not list(database.parent.glob(".marts.duckdb.building-*"))
+    assert not list(database.parent.glob(".arpu.duckdb.building-*"))
 
 
 def test_a_second_concurrent_build_stops_with_a_clear_message(published):
@@ -98,7 +98,7 @@ def test_a_build_whose_tests_fail_changes_nothing_and_says_why(published, tmp_pa
     assert "The build failed; the database was not changed." in done.stderr
     assert "FAIL assert_always_fails: Got 1 result, configured to fail if != 0" in done.stderr
     assert mrr(database) == 10
-    assert not list(database.parent.glob(".marts.duckdb.building-*"))
+    assert not list(database.parent.glob(".arpu.duckdb.building-*"))
 
 
 def test_a_reader_holding_the_database_open_does_not_break_the_build(published):
@@ -119,13 +119,13 @@ def test_fail_on_rejects_exits_4_and_still_publishes(tmp_path):
         "invoice_line_items": lines("10") + [{**lines("5")[0], "line_item_id": "bad",
                                                 "charge_type": "mystery"}],
     })
-    database = tmp_path / "marts.duckdb"
+    database = tmp_path / "arpu.duckdb"
     build = run_build(data, database, "--fail-on-rejects")
     assert build.returncode == 4
     assert "error: 1 input rows were rejected (--fail-on-rejects)." in build.stderr
     assert "unknown_charge_type" in build.stdout
     assert mrr(database) == 10
-    assert run_build(data, tmp_path / "other.duckdb").returncode == 0
+    assert run_build(data, database_in(tmp_path / "other")).returncode == 0
 
 
 def test_incremental_only_over_a_working_database_of_this_version_definition_and_folder(
@@ -137,7 +137,7 @@ def test_incremental_only_over_a_working_database_of_this_version_definition_and
     from arpu.publish import full_build_marker, last_build
 
     data = tmp_path / "data"
-    work = tmp_path / "marts.duckdb.work"
+    work = tmp_path / "arpu.duckdb.work"
 
     def reason(version="1.0", definition="d1", folder=data, source="contract"):
         return full_build_reason(last_build(work), {
@@ -308,7 +308,7 @@ def test_a_build_stops_before_publishing_while_a_writer_is_connected(published):
     assert f"Nothing was published; {database} is unchanged." in stderr
     assert "Traceback" not in stderr
     assert mrr(database) == 1
-    assert not list(database.parent.glob(".marts.duckdb.building-*"))
+    assert not list(database.parent.glob(".arpu.duckdb.building-*"))
 
 
 def test_an_input_whose_revenue_lines_are_all_rejected_is_not_published(published, tmp_path):

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from plotly.offline import get_plotlyjs
 
-from conftest import ROOT, build_command, build_env, monthly_lines, span, write_tables
+from conftest import ROOT, build_env, build_ok, database_in, monthly_lines, span, write_tables
 
 from arpu.cli import main
 from arpu.report import read_marts
@@ -89,18 +89,11 @@ def percent(ratio: Decimal) -> str:
 def build_all(folder: Path, datasets: dict[str, dict],
               options: dict[str, list[str]] | None = None) -> dict[str, Path]:
     """Build each dataset with `arpu build` (and its options) into its own
-    file, all at once (a build is mostly waiting on dbt)."""
-    running = {}
-    for name, tables in datasets.items():
-        data = write_tables(folder / name, tables)
-        database = folder / f"{name}.duckdb"
-        running[name] = (database, subprocess.Popen(
-            build_command(data, database, *(options or {}).get(name, [])), cwd=ROOT,
-            env=build_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    for name, (database, process) in running.items():
-        stdout, stderr = process.communicate()
-        assert process.returncode == 0, f"{name}: build failed\n{stdout}\n{stderr}"
-    return {name: database for name, (database, _) in running.items()}
+    file."""
+    return {name: build_ok(write_tables(folder / name, tables),
+                           database_in(folder / f"{name}_build"),
+                           *(options or {}).get(name, [])).database
+            for name, tables in datasets.items()}
 
 
 SMALL = {"accounts": ACCOUNTS, "plans": PLANS, "invoice_line_items": LINES, "users": USERS}

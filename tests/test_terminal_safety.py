@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from conftest import ROOT, build_env, monthly_lines, span, write_tables
+from conftest import ROOT, build_env, database_in, monthly_lines, span, write_tables
 
 from arpu import cli, warehouse
 from arpu.runner import DbtOutcome, Failure, Progress
@@ -129,7 +129,7 @@ def hostile_base(folder: Path) -> Path:
 
 def test_hostile_segment_values_are_escaped_in_the_summary(tmp_path):
     data = hostile_base(tmp_path / "data")
-    done = run_arpu("build", "--data", str(data), "--database", str(tmp_path / "marts.duckdb"))
+    done = run_arpu("build", "--data", str(data), "--database", str(database_in(tmp_path)))
     assert done.returncode == 0, done.stderr
     assert_clean(done)
     lines = done.stdout.splitlines()

@@ -11,7 +11,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from conftest import ACCOUNTS, copy_build, monthly_lines, one_line, run_build, span, write_tables
+from conftest import (
+    ACCOUNTS, copy_build, database_in, monthly_lines, one_line, run_build, span, write_tables)
 
 
 def monthly(database):
@@ -31,7 +32,7 @@ def test_glob_characters_in_the_data_path_name_that_folder_only(tmp_path, folder
                                             "invoice_line_items": [one_line("999")]})
     data = write_tables(tmp_path / "d" / folder,
                         {"accounts": ACCOUNTS, "invoice_line_items": [one_line("10")]})
-    build = run_build(data, tmp_path / "out.duckdb")
+    build = run_build(data, database_in(tmp_path))
     assert build.returncode == 0, build.stderr
     assert [float(row[2]) for row in monthly(build.database)] == [10.0]
 
@@ -54,7 +55,7 @@ def test_optional_headers_in_another_case_or_padded_are_read(tmp_path):
     rename_header(data / "invoice_line_items.csv", "discount_amount", "Discount_Amount")
     rename_header(data / "accounts.csv", "is_test", " Is_Test ")
     rename_header(data / "invoice_line_items.csv", "amount", "AMOUNT")
-    build = run_build(data, tmp_path / "out.duckdb")
+    build = run_build(data, database_in(tmp_path))
     assert build.returncode == 0, build.stderr
     (month, accounts, mrr), = monthly(build.database)
     assert (accounts, mrr) == (1, Decimal("80"))
@@ -68,7 +69,7 @@ def test_a_header_that_appears_twice_stops_the_build(tmp_path, duplicate):
     header, rest = path.read_text().split("\n", 1)
     path.write_text(header + "," + duplicate + "\n"
                     + "\n".join(row + ",5" for row in rest.strip().split("\n")) + "\n")
-    database = tmp_path / "out.duckdb"
+    database = database_in(tmp_path)
     build = run_build(data, database)
     assert build.returncode == 2, build.stderr
     assert (f"error: {path}: column 'discount_amount' appears more than once in the header "
@@ -83,7 +84,7 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
     for name in ("accounts.csv", "invoice_line_items.csv"):
         text = (data / name).read_text()
         (data / name).write_bytes(b"\xef\xbb\xbf" + text.encode())
-    build = run_build(data, tmp_path / "out.duckdb")
+    build = run_build(data, database_in(tmp_path))
     assert build.returncode == 0, build.stderr
     assert [(row[1], float(row[2])) for row in monthly(build.database)] == [(1, 10.0)]
 
@@ -98,7 +99,7 @@ def test_an_unterminated_quote_names_the_line_where_it_opens(tmp_path):
     lines = path.read_text().split("\n")
     lines[3] = lines[3].replace("x1,", 'x1,"Unclosed name', 1)  # line 4 of the file
     path.write_text("\n".join(lines))
-    database = tmp_path / "out.duckdb"
+    database = database_in(tmp_path)
     build = run_build(data, database)
     assert build.returncode == 2, build.stderr
     assert (f"error: {path}, line 4: a quoted field opens on this line and is never closed."
@@ -115,7 +116,7 @@ def test_long_fields_in_free_text_and_ignored_columns_do_not_stop_the_run(tmp_pa
     path = data / "invoice_line_items.csv"
     header, row = path.read_text().strip().split("\n")
     path.write_text(f"{header},notes\n{row},{'z' * 3_000_000}\n")
-    build = run_build(data, tmp_path / "out.duckdb")
+    build = run_build(data, database_in(tmp_path))
     assert build.returncode == 0, build.stderr
     assert [(row[1], float(row[2])) for row in monthly(build.database)] == [(1, 10.0)]
     assert build.rows("select length(account_name) from main.stg_billing__accounts", work=True) == [(200_000,)]
@@ -136,7 +137,7 @@ def test_an_empty_ledger_does_not_replace_good_marts(tmp_path, published):
     assert (f"error: The build has no month to report (no paid or open invoice line on or "
             f"before the as-of date), and {published} has months: not replacing it.") in build.stderr
     assert published.read_bytes() == before
-    assert not list(published.parent.glob(".marts.duckdb.building-*"))
+    assert not list(published.parent.glob(".arpu.duckdb.building-*"))
 
 
 def test_an_as_of_date_before_all_data_does_not_replace_good_marts(tmp_path, published):
@@ -167,11 +168,11 @@ def test_an_implausible_range_of_months_is_a_warning(tmp_path):
                                one_line("5", line_item_id="old", period_start="1900-01-01",
                                         period_end="1900-02-01", invoice_date="1900-01-01")],
     })
-    build = run_build(data, tmp_path / "out.duckdb")
+    build = run_build(data, database_in(tmp_path))
     assert build.returncode == 0, build.stderr
     assert ("Warning: 1,489 months reported (1900-01 to 2024-01), more than 10 years: check "
             "--as-of and the earliest invoice_date and period_start in the input.") in build.stdout
-    strict = run_build(data, tmp_path / "strict.duckdb", "--fail-on-warnings")
+    strict = run_build(data, database_in(tmp_path / "strict"), "--fail-on-warnings")
     assert strict.returncode == 4
     assert "error: 1 warning(s) in the summary (--fail-on-warnings)." in strict.stderr
 
@@ -179,7 +180,7 @@ def test_an_implausible_range_of_months_is_a_warning(tmp_path):
 def test_an_as_of_date_after_today_is_a_warning(tmp_path):
     lines = monthly_lines("a", "10", span((2024, 1), (2024, 2)))
     data = write_tables(tmp_path / "data", {"accounts": ACCOUNTS, "invoice_line_items": lines})
-    build = run_build(data, tmp_path / "out.duckdb", "--as-of", "2099-12-31")
+    build = run_build(data, database_in(tmp_path), "--as-of", "2099-12-31")
     assert build.returncode == 0, build.stderr
     assert "Warning: the as-of date 2099-12-31 is after today (" in build.stdout
     # 2024-01 to 2099-12: 76 years of months.

@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, build_ok
+from conftest import ROOT, build_ok, database_in
 
 DEMO = ROOT / "demo_data"
 # Bookkeeping that differs by construction: which run judged a line, and
@@ -289,10 +289,7 @@ def test_each_incremental_build_equals_a_full_refresh(batches, tmp_path):
         data = land(batch_folder, tmp_path / "data")
         build = build_ok(data, database)
         mrr.append(dict(build.rows("select month, mrr from mart_arpu_monthly")))
-        # Each in a folder of its own, under one name: dbt's saved parse
-        # is shared by databases of one name (runner._shared_parse).
-        (tmp_path / f"full{number}").mkdir()
-        full = build_ok(data, tmp_path / f"full{number}" / "full.duckdb", "--full-refresh")
+        full = build_ok(data, database_in(tmp_path / f"full{number}"), "--full-refresh")
         assert "Full build" in full.stdout
         if number == 1:
             assert "Full build" in build.stdout
@@ -346,5 +343,5 @@ def test_any_split_into_batches_with_silent_edits_ends_equal_to_a_full_build(
         for kind, pick in edits:
             silent_edit(tables, kind, pick)
         build_ok(write(folder / "data", tables), database)
-    full = build_ok(folder / "data", folder / "full.duckdb", "--full-refresh")
+    full = build_ok(folder / "data", database_in(folder / "full"), "--full-refresh")
     assert differences(database, full.database) == []

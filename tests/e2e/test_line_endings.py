@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from conftest import run_build
+from conftest import database_in, run_build
 
 ACCOUNT_HEADER = "account_id,account_name,created_at"
 LINE_HEADER = ("line_item_id,invoice_id,account_id,charge_type,amount,currency,"
@@ -50,7 +50,7 @@ def test_crlf_and_lf_in_one_file_are_read_and_quoted_newlines_kept(tmp_path):
     ], ["\n", "\n", "\n", "\r\n", "\r\n", "\r\n", "\r\n"])
     # plans: all CRLF, an Excel cell with a line break; read as before.
     write(data, "plans.csv", ["plan_id,plan_name", 'p1,"Pro\nannual"'], ["\r\n", "\r\n"])
-    build = run_build(data, tmp_path / "out.duckdb")
+    build = run_build(data, database_in(tmp_path))
     assert build.returncode == 0, build.stderr
     assert build.rows("select account_id, account_name from main.stg_billing__accounts "
                       "order by 1", work=True) == [
@@ -74,7 +74,7 @@ def test_a_lone_cr_among_other_line_endings_stops_the_build_naming_the_line(tmp_
         ACCOUNT_HEADER, 'a,"Acme\rWest",2024-01-01', "b,Beta,2024-01-01", "c,Gamma,2024-01-01",
     ], ["\r\n", "\r\n", "\r", "\r\n"])
     write(data, "invoice_line_items.csv", [LINE_HEADER, line("a", 1, "100")], ["\n", "\n"])
-    database = tmp_path / "out.duckdb"
+    database = database_in(tmp_path)
     build = run_build(data, database)
     assert build.returncode == 2, build.stdout + build.stderr
     # Lines count as the other input errors count them, at every CR or LF:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build_ok
+from conftest import ROOT, build_ok, database_in
 
 FIXTURE = ROOT / "tests" / "fixtures" / "stripe"
 MARTS = ("mart_arpu_monthly", "mart_mrr_movements", "fct_revenue", "dim_active_customers")
@@ -78,11 +78,11 @@ def marts(build) -> dict[str, list[tuple]]:
 def builds(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stripe_incremental") / "export"
     shutil.copytree(FIXTURE, folder)
-    database = folder.parent / "incremental.duckdb"
+    database = database_in(folder.parent / "incremental")
     before = marts(build_ok(folder, database, "--source", "stripe"))
     restate(folder)
     incremental = build_ok(folder, database, "--source", "stripe")
-    full = build_ok(folder, folder.parent / "full.duckdb", "--source", "stripe")
+    full = build_ok(folder, database_in(folder.parent / "full"), "--source", "stripe")
     return before, incremental, full
 
 

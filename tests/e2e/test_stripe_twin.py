@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, Build, build_ok
+from conftest import ROOT, Build, build_ok, database_in
 
 from arpu.demo import generate, generate_stripe
 
@@ -37,8 +37,8 @@ def builds(tmp_path_factory) -> dict[str, Build]:
     generate(contract)
     generate_stripe(stripe)
     return {
-        "contract": build_ok(contract, folder / "contract.duckdb"),
-        "stripe": build_ok(stripe, folder / "stripe.duckdb", "--source", "stripe"),
+        "contract": build_ok(contract, database_in(folder / "contract_build")),
+        "stripe": build_ok(stripe, database_in(folder / "stripe_build"), "--source", "stripe"),
     }
 
 
