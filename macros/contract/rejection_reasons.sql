@@ -24,7 +24,10 @@
 {%- endmacro %}
 
 {#- null_<column> and invalid_<column> for every contract column of a table,
-    read from the source definition, so the contract is written once. -#}
+    read from the source definition, so the contract is written once. A
+    column's text is invalid when it is there but its strict cast is NULL:
+    the relation holds both, `<column>_raw` and `<column>_cast`
+    (contract_casts). -#}
 {% macro contract_reasons(table) -%}
     {%- set checks = [] -%}
     {%- if execute -%}
@@ -37,7 +40,7 @@
             {%- endif -%}
             {%- if not is_text -%}
                 {%- do checks.append((
-                    'not ' ~ arpu.is_castable(text, column.meta.contract_type),
+                    text ~ ' is not null and ' ~ column.name ~ '_cast is null',
                     'invalid_' ~ column.name)) -%}
             {%- endif -%}
         {%- endfor -%}
@@ -46,6 +49,27 @@
     {{ arpu.reason_codes(
         checks,
         carried='source_reasons' if table in arpu.stripe_mapped_tables() else '') }}
+{%- endmacro %}
+
+{#- Every contract column of a table that is not text, cast once by the
+    contract's strict cast (NULL when its text does not cast), as
+    `<column>_cast`, from its staged text `<column>_raw`: the typed columns
+    and the checks (contract_reasons, the models' own) read these, so that
+    each long cast is written, and evaluated, once. Read from the source
+    definition, as contract_reasons is. `sql_types` gives a column another
+    SQL type than its contract type's (FX rates keep more places). -#}
+{% macro contract_casts(table, sql_types={}) -%}
+    {%- set casts = [] -%}
+    {%- if execute -%}
+        {%- set source = graph.sources['source.arpu.billing.' ~ table] -%}
+        {%- for column in source.columns.values()
+              if column.meta.contract_type != 'text' -%}
+            {%- do casts.append(arpu.strict_cast(
+                arpu.staged_text_name(column), column.meta.contract_type,
+                sql_types.get(column.name)) ~ ' as ' ~ column.name ~ '_cast') -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ casts | join(',\n') }}
 {%- endmacro %}
 
 {#- The staged text of a contract column (a source column node): the

@@ -72,17 +72,18 @@
     end)
 {%- endmacro %}
 
-{#- A timestamp: a date, a space or T, HH:MM:SS, an optional fraction,
-    and an optional zone (ISO 8601 / RFC 3339): Z, or a numeric offset from
-    UTC as +HH:MM, +HHMM or +HH (or -). Nothing else: no lower-case z, no
-    space before the zone, no zone without a time. -#}
+{#- A timestamp: a date alone, or a date, a space or T, HH:MM:SS, an
+    optional fraction, and an optional zone (ISO 8601 / RFC 3339): Z, or a
+    numeric offset from UTC as +HH:MM, +HHMM or +HH (or -). Nothing else:
+    no lower-case z, no space before the zone, no zone without a time. -#}
 {%- macro _timestamp_pattern() -%}
-    {{ arpu._date_pattern() }}[ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]([.][0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?
+    {{ arpu._date_pattern() }}([ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]([.][0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?
 {%- endmacro -%}
 
-{#- Which zone a text matched to _timestamp_pattern ends in, by its length:
-    1 is Z, 6 +HH:MM, 5 +HHMM, 3 +HH. The time before a zone ends in digits,
-    so a sign at that distance from the end can only open an offset. -#}
+{#- Which zone a text matched to _timestamp_pattern, with a time, ends in,
+    by its length: 1 is Z, 6 +HH:MM, 5 +HHMM, 3 +HH. The time before a zone
+    ends in digits, so a sign at that distance from the end can only open an
+    offset. -#}
 {% macro _ends_in_zone(expression, zone_length) -%}
     {%- if zone_length == 1 -%}
         (substr({{ expression }}, length({{ expression }}), 1) = 'Z')
@@ -115,7 +116,8 @@
     at most 14:00 either way (the widest offsets in use are -12:00 and
     +14:00). A shifted time must also stay within years 1 to 9999, where
     every engine can write it: an offset on 0001-01-01 or 9999-12-31 does
-    not cast. Only evaluated behind a CASE on _timestamp_pattern. -#}
+    not cast. Only evaluated behind a CASE on _timestamp_pattern, for a
+    text with a time. -#}
 {% macro _is_utc_offset_in_range(expression) -%}
     case
         {%- for zone_length in [6, 5, 3] %}
@@ -173,14 +175,14 @@
             else false
         end)
     {%- elif contract_type == 'timestamp' -%}
+        {#- A date alone is 10 characters, a date and time at least 19. -#}
         ({{ expression }} is null or case
-            when {{ arpu.regex_full_match(expression, arpu._date_pattern()) }}
-                and length({{ expression }}) = 10
-                then {{ arpu._is_calendar_date(expression) }}
             when {{ arpu.regex_full_match(expression, arpu._timestamp_pattern()) }}
-                then {{ arpu._is_calendar_date(expression) }}
-                    and cast(substr({{ expression }}, 12, 2) as integer) < 24
-                    and {{ arpu._is_utc_offset_in_range(expression) }}
+                then {{ arpu._is_calendar_date(expression) }} and case
+                    when length({{ expression }}) = 10 then true
+                    else cast(substr({{ expression }}, 12, 2) as integer) < 24
+                        and {{ arpu._is_utc_offset_in_range(expression) }}
+                end
             else false
         end)
     {%- else -%}

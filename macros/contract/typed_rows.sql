@@ -1,8 +1,8 @@
 {#- The typed half of staging for the two tables that incremental builds
     judge row by row (docs/incremental.md): from a relation of staged text
-    (the `cleaned` CTE of stg_billing__invoice_line_items and
-    stg_billing__users), every contract column cast by the contract's
-    strict casts, the original text, and the contract checks on the row
+    and its casts (contract_casts over the `cleaned` CTE of
+    stg_billing__invoice_line_items and stg_billing__users), every contract
+    column typed, the original text, and the contract checks on the row
     alone. Written once, here: staging applies it to every row, and on an
     incremental run int_<table>_checked applies it only to the rows it
     judges again (a join that chose them from the staging view would come
@@ -10,9 +10,6 @@
     passed through as they are. -#}
 
 {% macro typed_invoice_line_items(relation, carry=[]) %}
-{%- set typed_period_start = arpu.strict_cast('period_start_raw', 'date') -%}
-{%- set typed_period_end = arpu.strict_cast('period_end_raw', 'date') -%}
-{%- set typed_committed = arpu.strict_cast('is_committed_raw', 'boolean') -%}
     select
         {%- for column in carry %}
         {{ column }},
@@ -31,33 +28,28 @@
         invoice_status,
 
         ---------- numerics
-        {{ arpu.strict_cast('amount_raw', 'decimal') }} as amount,
-        coalesce(
-            {{ arpu.strict_cast('discount_amount_raw', 'decimal') }}, 0
-        ) as discount_amount,
-        coalesce({{ arpu.strict_cast('quantity_raw', 'integer') }}, 1) as quantity,
+        amount_cast as amount,
+        coalesce(discount_amount_cast, 0) as discount_amount,
+        coalesce(quantity_cast, 1) as quantity,
 
         ---------- booleans
-        coalesce({{ typed_committed }}, false) as is_committed,
+        coalesce(is_committed_cast, false) as is_committed,
         -- metrics.md section 1: committed usage is recurring revenue.
         coalesce(
             charge_type = 'recurring'
-            or (charge_type = 'usage' and {{ typed_committed }}),
+            or (charge_type = 'usage' and is_committed_cast),
             false
         ) as is_recurring,
 
         ---------- dates
-        {{ typed_period_start }} as period_start,
-        {{ typed_period_end }} as period_end,
-        {{ arpu.strict_cast('invoice_date_raw', 'date') }} as invoice_date,
+        period_start_cast as period_start,
+        period_end_cast as period_end,
+        invoice_date_cast as invoice_date,
 
         ---------- timestamps
         coalesce(
-            {{ arpu.strict_cast('updated_at_raw', 'timestamp') }},
-            cast(
-                {{ arpu.strict_cast('invoice_date_raw', 'date') }}
-                as {{ dbt.type_timestamp() }}
-            )
+            updated_at_cast,
+            cast(invoice_date_cast as {{ dbt.type_timestamp() }})
         ) as updated_at,
 
         ---------- original text of the cast columns, for the quarantine
@@ -83,18 +75,15 @@
              'unknown_invoice_status'),
             ('(period_start_raw is null) != (period_end_raw is null)',
              'partial_service_period'),
-            (typed_period_end ~ ' <= ' ~ typed_period_start,
+            ('period_end_cast <= period_start_cast',
              'service_period_not_positive'),
             ("(charge_type = 'recurring' or (charge_type = 'usage' and "
-             ~ typed_committed ~ ")) and period_start_raw is null"
+             ~ "is_committed_cast)) and period_start_raw is null"
              ~ " and period_end_raw is null",
              'recurring_without_service_period'),
-            (arpu.strict_cast('discount_amount_raw', 'decimal') ~ ' < 0',
-             'negative_discount_amount'),
-            (arpu.is_money_out_of_range(arpu.strict_cast('amount_raw', 'decimal')),
-             'amount_out_of_range'),
-            (arpu.is_money_out_of_range(
-                arpu.strict_cast('discount_amount_raw', 'decimal')),
+            ('discount_amount_cast < 0', 'negative_discount_amount'),
+            (arpu.is_money_out_of_range('amount_cast'), 'amount_out_of_range'),
+            (arpu.is_money_out_of_range('discount_amount_cast'),
              'discount_amount_out_of_range'),
         ], carried=arpu.contract_reasons('invoice_line_items')) }} as row_reasons
 
@@ -112,8 +101,8 @@
         account_id,
 
         ---------- timestamps
-        {{ arpu.strict_cast('created_at_raw', 'timestamp') }} as created_at,
-        {{ arpu.strict_cast('deactivated_at_raw', 'timestamp') }} as deactivated_at,
+        created_at_cast as created_at,
+        deactivated_at_cast as deactivated_at,
 
         ---------- original text of the cast columns, for the quarantine
         created_at_raw,

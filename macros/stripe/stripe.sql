@@ -171,11 +171,12 @@
 {%- endmacro %}
 
 {#- A row's last change as contract timestamp text: the latest of its own
-    _fivetran_synced (text) and those of the rows it is made from (typed
-    timestamps, NULL = none). Its own text passes on when it is not a
-    timestamp, to be rejected (invalid_updated_at). -#}
-{% macro latest_sync(own_text, others) -%}
-    {%- set candidates = [arpu.strict_cast(own_text, 'timestamp')] + others -%}
+    _fivetran_synced (`own_text`, and `own_timestamp` its strict cast) and
+    those of the rows it is made from (typed timestamps, NULL = none). Its
+    own text passes on when it is not a timestamp (text that does not
+    cast), to be rejected (invalid_updated_at). -#}
+{% macro latest_sync(own_text, own_timestamp, others) -%}
+    {%- set candidates = [own_timestamp] + others -%}
     {%- set latest = [] -%}
     {%- for candidate in candidates -%}
         {#- greatest() of the non-NULL ones, the same on every engine: each
@@ -183,7 +184,8 @@
         {%- do latest.append('coalesce(' ~ ([candidate] + (candidates | reject('equalto', candidate) | list)) | join(', ') ~ ')') -%}
     {%- endfor %}
     case
-        when not {{ arpu.is_castable(own_text, 'timestamp') }} then {{ own_text }}
+        when {{ own_text }} is not null and {{ own_timestamp }} is null
+            then {{ own_text }}
         else cast(greatest({{ latest | join(', ') }}) as {{ dbt.type_string() }})
     end
 {%- endmacro %}
@@ -191,11 +193,12 @@
 {#- The UTC date of a Stripe timestamp text, as contract date text; text
     that is not a timestamp passes on. The strict cast is NULL exactly when
     the text is NULL or no timestamp, so it is not tested twice (the test
-    is long, and this macro is used often). -#}
-{% macro stripe_date(timestamp_text) -%}
+    is long, and this macro is used often). `timestamp`: the text's strict
+    cast, when a column holds it already. -#}
+{% macro stripe_date(timestamp_text, timestamp=none) -%}
     coalesce(
         cast(
-            cast({{ arpu.strict_cast(timestamp_text, 'timestamp') }} as date)
+            cast({{ timestamp or arpu.strict_cast(timestamp_text, 'timestamp') }} as date)
             as {{ dbt.type_string() }}
         ),
         {{ timestamp_text }}

@@ -155,11 +155,21 @@ to_judge_text as (
 
 {% endif %}
 
--- Cast only now, and only the rows to judge (macros/contract/typed_rows.sql).
+-- Cast only now, and only the rows to judge: each contract column once
+-- (macro contract_casts), then typed (macros/contract/typed_rows.sql).
+to_judge_casts as (
+
+    select
+        *,
+        {{ contract_casts('invoice_line_items') }}
+    from to_judge_text
+
+),
+
 to_judge as (
 
     {{ typed_invoice_line_items(
-        'to_judge_text',
+        'to_judge_casts',
         carry=['judged_key as line_key']) }}
 
 ),

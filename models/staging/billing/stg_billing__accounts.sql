@@ -22,6 +22,17 @@ cleaned as (
 
 ),
 
+-- Each contract column cast once (macro contract_casts): the typed
+-- columns and the checks read the casts.
+cast_values as (
+
+    select
+        *,
+        {{ contract_casts('accounts') }}
+    from cleaned
+
+),
+
 typed as (
 
     select
@@ -35,13 +46,13 @@ typed as (
         acquisition_channel,
 
         ---------- numerics
-        {{ strict_cast('employee_count_raw', 'integer') }} as employee_count,
+        employee_count_cast as employee_count,
 
         ---------- booleans
-        coalesce({{ strict_cast('is_test_raw', 'boolean') }}, false) as is_test,
+        coalesce(is_test_cast, false) as is_test,
 
         ---------- timestamps
-        {{ strict_cast('created_at_raw', 'timestamp') }} as created_at,
+        created_at_cast as created_at,
 
         ---------- original text of the cast columns, for the quarantine
         employee_count_raw,
@@ -51,7 +62,7 @@ typed as (
         ---------- contract checks on the row alone
         {{ contract_reasons('accounts') }} as row_reasons
 
-    from cleaned
+    from cast_values
 
 )
 

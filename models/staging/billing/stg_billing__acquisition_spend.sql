@@ -16,6 +16,17 @@ cleaned as (
 
 ),
 
+-- Each contract column cast once (macro contract_casts): the typed
+-- columns and the checks read the casts.
+cast_values as (
+
+    select
+        *,
+        {{ contract_casts('acquisition_spend') }}
+    from cleaned
+
+),
+
 typed as (
 
     select
@@ -23,10 +34,10 @@ typed as (
         acquisition_channel,
 
         ---------- numerics
-        {{ strict_cast('amount_raw', 'decimal') }} as amount,
+        amount_cast as amount,
 
         ---------- dates
-        {{ strict_cast('month_raw', 'date') }} as spend_month,
+        month_cast as spend_month,
 
         ---------- original text of the cast columns, for the quarantine
         amount_raw,
@@ -34,15 +45,14 @@ typed as (
 
         ---------- contract checks on the row alone
         {{ reason_codes([
-            (strict_cast('month_raw', 'date') ~ ' != '
-             ~ 'cast(' ~ dbt.date_trunc('month', strict_cast('month_raw', 'date'))
-             ~ ' as date)',
+            ('month_cast != cast('
+             ~ dbt.date_trunc('month', 'month_cast') ~ ' as date)',
              'month_not_first_day'),
-            (is_money_out_of_range(strict_cast('amount_raw', 'decimal')),
+            (is_money_out_of_range('amount_cast'),
              'amount_out_of_range'),
         ], carried=contract_reasons('acquisition_spend')) }} as row_reasons
 
-    from cleaned
+    from cast_values
 
 )
 

@@ -1,10 +1,3 @@
-{#- The rate read into a type wide enough for any decimal the contract
-    casts (22 integer digits, 12 places): the rate type itself holds only 16
-    integer digits, so a larger rate must be recognised as out of range
-    before it is cast to that type. Same rounding as a direct cast. -#}
-{%- set rate_read = strict_cast(
-    'rate_to_reporting_raw', 'decimal', type_money_precise()) -%}
-
 with
 
 source as (
@@ -23,6 +16,22 @@ cleaned as (
 
 ),
 
+-- Each contract column cast once (macro contract_casts): the typed
+-- columns and the checks read the casts. The rate is read into a type wide
+-- enough for any decimal the contract casts (22 integer digits, 12 places):
+-- the rate type itself holds only 16 integer digits, so a larger rate must
+-- be recognised as out of range before it is cast to that type. Same
+-- rounding as a direct cast.
+cast_values as (
+
+    select
+        *,
+        {{ contract_casts(
+            'fx_rates', sql_types={'rate_to_reporting': type_money_precise()}) }}
+    from cleaned
+
+),
+
 typed as (
 
     select
@@ -31,12 +40,12 @@ typed as (
 
         ---------- numerics
         case
-            when {{ rate_read }} < {{ rate_limit() }}
-                then cast({{ rate_read }} as {{ type_rate() }})
+            when rate_to_reporting_cast < {{ rate_limit() }}
+                then cast(rate_to_reporting_cast as {{ type_rate() }})
         end as rate_to_reporting,
 
         ---------- dates
-        {{ strict_cast('rate_date_raw', 'date') }} as rate_date,
+        rate_date_cast as rate_date,
 
         ---------- original text of the cast columns, for the quarantine
         rate_to_reporting_raw,
@@ -44,11 +53,11 @@ typed as (
 
         ---------- contract checks on the row alone
         {{ reason_codes([
-            (rate_read ~ ' <= 0', 'non_positive_rate'),
-            (rate_read ~ ' >= ' ~ rate_limit(), 'rate_out_of_range'),
+            ('rate_to_reporting_cast <= 0', 'non_positive_rate'),
+            ('rate_to_reporting_cast >= ' ~ rate_limit(), 'rate_out_of_range'),
         ], carried=contract_reasons('fx_rates')) }} as row_reasons
 
-    from cleaned
+    from cast_values
 
 )
 

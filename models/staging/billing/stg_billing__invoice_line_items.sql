@@ -32,11 +32,22 @@ cleaned as (
 
 ),
 
+-- Each contract column cast once (macro contract_casts): the typed
+-- columns and the checks read the casts.
+cast_values as (
+
+    select
+        *,
+        {{ contract_casts('invoice_line_items') }}
+    from cleaned
+
+),
+
 -- Typed by the contract's strict casts, with the row's own reasons: one
 -- macro, which int_invoice_line_items_checked applies to the rows it judges.
 typed as (
 
-    {{ typed_invoice_line_items('cleaned') }}
+    {{ typed_invoice_line_items('cast_values') }}
 
 )
 

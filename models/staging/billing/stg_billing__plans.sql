@@ -19,6 +19,17 @@ cleaned as (
 
 ),
 
+-- Each contract column cast once (macro contract_casts): the typed
+-- columns and the checks read the casts.
+cast_values as (
+
+    select
+        *,
+        {{ contract_casts('plans') }}
+    from cleaned
+
+),
+
 typed as (
 
     select
@@ -31,7 +42,7 @@ typed as (
         pricing_model,
 
         ---------- numerics
-        {{ strict_cast('tier_rank_raw', 'integer') }} as tier_rank,
+        tier_rank_cast as tier_rank,
 
         ---------- original text of the cast columns, for the quarantine
         tier_rank_raw,
@@ -39,7 +50,7 @@ typed as (
         ---------- contract checks on the row alone
         {{ contract_reasons('plans') }} as row_reasons
 
-    from cleaned
+    from cast_values
 
 )
 

@@ -18,6 +18,17 @@ cleaned as (
 
 ),
 
+-- Each contract column cast once (macro contract_casts): the typed
+-- columns and the checks read the casts.
+cast_values as (
+
+    select
+        *,
+        {{ contract_casts('refunds') }}
+    from cleaned
+
+),
+
 typed as (
 
     select
@@ -26,10 +37,10 @@ typed as (
         line_item_id,
 
         ---------- numerics
-        {{ strict_cast('amount_raw', 'decimal') }} as amount,
+        amount_cast as amount,
 
         ---------- timestamps
-        {{ strict_cast('refunded_at_raw', 'timestamp') }} as refunded_at,
+        refunded_at_cast as refunded_at,
 
         ---------- original text of the cast columns, for the quarantine
         amount_raw,
@@ -37,13 +48,12 @@ typed as (
 
         ---------- contract checks on the row alone
         {{ reason_codes([
-            (strict_cast('amount_raw', 'decimal') ~ ' <= 0',
-             'non_positive_amount'),
-            (is_money_out_of_range(strict_cast('amount_raw', 'decimal')),
+            ('amount_cast <= 0', 'non_positive_amount'),
+            (is_money_out_of_range('amount_cast'),
              'amount_out_of_range'),
         ], carried=contract_reasons('refunds')) }} as row_reasons
 
-    from cleaned
+    from cast_values
 
 )
 

@@ -20,6 +20,17 @@ cleaned as (
 
 ),
 
+-- Each contract column cast once (macro contract_casts): the typed
+-- columns and the checks read the casts.
+cast_values as (
+
+    select
+        *,
+        {{ contract_casts('subscriptions') }}
+    from cleaned
+
+),
+
 typed as (
 
     select
@@ -29,9 +40,9 @@ typed as (
         plan_id,
 
         ---------- timestamps
-        {{ strict_cast('started_at_raw', 'timestamp') }} as started_at,
-        {{ strict_cast('trial_ends_at_raw', 'timestamp') }} as trial_ends_at,
-        {{ strict_cast('ended_at_raw', 'timestamp') }} as ended_at,
+        started_at_cast as started_at,
+        trial_ends_at_cast as trial_ends_at,
+        ended_at_cast as ended_at,
 
         ---------- original text of the cast columns, for the quarantine
         started_at_raw,
@@ -41,7 +52,7 @@ typed as (
         ---------- contract checks on the row alone
         {{ contract_reasons('subscriptions') }} as row_reasons
 
-    from cleaned
+    from cast_values
 
 )
 

@@ -20,11 +20,22 @@ cleaned as (
 
 ),
 
+-- Each contract column cast once (macro contract_casts): the typed
+-- columns and the checks read the casts.
+cast_values as (
+
+    select
+        *,
+        {{ contract_casts('users') }}
+    from cleaned
+
+),
+
 -- Typed by the contract's strict casts, with the row's own reasons: one
 -- macro, which int_users_checked applies to the rows it judges.
 typed as (
 
-    {{ typed_users('cleaned') }}
+    {{ typed_users('cast_values') }}
 
 )
 

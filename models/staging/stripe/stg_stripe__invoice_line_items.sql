@@ -207,18 +207,35 @@ joined_lines as (
 
 ),
 
--- Each Stripe timestamp as a contract date once (stripe_date is long).
+-- Each Stripe timestamp cast once (the strict cast is long): NULL when the
+-- text is NULL or no timestamp.
+timed_lines as (
+
+    select
+        *,
+        {{ strict_cast('period_start_at', 'timestamp') }}
+            as period_start_timestamp,
+        {{ strict_cast('period_end_at', 'timestamp') }}
+            as period_end_timestamp,
+        {{ strict_cast('invoiced_at', 'timestamp') }} as invoiced_timestamp,
+        {{ strict_cast('synced_at', 'timestamp') }} as synced_timestamp
+    from joined_lines
+
+),
+
 dated_lines as (
 
     select
         *,
-        {{ stripe_date('period_start_at') }} as period_start_date,
-        {{ stripe_date('period_end_at') }} as period_end_date,
-        {{ is_castable('period_start_at', 'timestamp') }}
-        and {{ is_castable('period_end_at', 'timestamp') }}
+        {{ stripe_date('period_start_at', 'period_start_timestamp') }}
+            as period_start_date,
+        {{ stripe_date('period_end_at', 'period_end_timestamp') }}
+            as period_end_date,
+        (period_start_at is null or period_start_timestamp is not null)
+        and (period_end_at is null or period_end_timestamp is not null)
             as has_timestamp_period,
-        {{ stripe_date('invoiced_at') }} as invoice_date
-    from joined_lines
+        {{ stripe_date('invoiced_at', 'invoiced_timestamp') }} as invoice_date
+    from timed_lines
 
 ),
 
@@ -260,7 +277,8 @@ invoice_lines as (
         -- syncing the line's own row again: the line's contract row
         -- changed when any of the three did (docs/incremental.md).
         {{ latest_sync(
-            'synced_at', ['invoice_synced_at', 'discount_synced_at']) }}
+            'synced_at', 'synced_timestamp',
+            ['invoice_synced_at', 'discount_synced_at']) }}
             as updated_at,
         {{ reason_codes([
             ('not has_invoice', 'unknown_stripe_invoice'),

@@ -63,7 +63,7 @@ unioned as (
 
 ),
 
-item_rows as (
+item_texts as (
 
     select
         {{ clean_text('id') }} as item_id,
@@ -71,8 +71,20 @@ item_rows as (
         coalesce(
             {{ clean_text('price_id') }}, {{ clean_text('plan_id') }}
         ) as plan_id,
-        {{ strict_cast(clean_text('created'), 'timestamp') }} as created
+        {{ clean_text('created') }} as created_text
     from items
+
+),
+
+-- Cast once the text is clean: the strict cast repeats its argument.
+item_rows as (
+
+    select
+        item_id,
+        subscription_id,
+        plan_id,
+        {{ strict_cast('created_text', 'timestamp') }} as created
+    from item_texts
 
 ),
 
