@@ -34,3 +34,28 @@ def test_each_resource_comes_from_its_documented_variable():
                      "ARPU_DUCKDB_TEMP_DIRECTORY", "ARPU_DUCKDB_STORAGE_VERSION"):
         assert f"env_var('{variable}'" in text
         assert variable in readme
+
+
+def test_a_saved_parse_is_shared_only_under_the_same_profile(monkeypatch, tmp_path):
+    """dbt parses the whole project again when the profile changed: a
+    build under another file format or memory limit keeps its own saved
+    parse (runner._shared_parse), while the data folder (not read by the
+    profile) and a password (left out of dbt's own check) share one."""
+    from arpu.runner import _shared_parse
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    varied = ("ARPU_DUCKDB_STORAGE_VERSION", "ARPU_DUCKDB_MEMORY_LIMIT", "ARPU_BILLING_DATA_DIR",
+              "PGPASSWORD")
+
+    def path(**environment: str):
+        for name in varied:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        return _shared_parse(ROOT, tmp_path / "arpu.duckdb", {"billing_source": "contract"},
+                             "duckdb")
+
+    plain = path()
+    assert path(ARPU_BILLING_DATA_DIR="/elsewhere", PGPASSWORD="secret") == plain
+    assert path(ARPU_DUCKDB_STORAGE_VERSION="latest") != plain
+    assert path(ARPU_DUCKDB_MEMORY_LIMIT="8GB") != plain

@@ -7,6 +7,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -163,15 +164,29 @@ PARSE_FOLDER = "parse"
 
 def _shared_parse(project: Path, database: Path, variables: dict, target: str) -> Path:
     """Where the saved parse for databases named like `database`, built
-    with these vars, is kept. dbt reuses a saved parse only for the same
-    profile, vars and target, and parses again whatever file changed
-    since: a build of a new database (each test's, a second database) then
-    starts from the parse of the last such build instead of parsing the
-    whole project (about 3 of the 11 s of a small build)."""
-    key = json.dumps([str(project.resolve()), database.name, variables, target], sort_keys=True)
+    with these vars and this profile, is kept. dbt reuses a saved parse only
+    for the same profile, vars and target, and parses again whatever file
+    changed since: a build of a new database (each test's, a second
+    database) then starts from the parse of the last such build instead of
+    parsing the whole project (about 3 of the 11 s of a small build). The
+    profile is the same when the environment variables it reads are (the
+    file format, DuckDB's memory limit, ...): builds with another, such as
+    `--storage-version latest`, keep a parse of their own rather than
+    spoil this one."""
+    profile = {name: os.environ.get(name) for name in _profile_environment(project)}
+    key = json.dumps([str(project.resolve()), database.name, variables, target, profile],
+                     sort_keys=True)
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in database.name)
     return _cache_root() / PARSE_FOLDER / f"{safe}-{digest}.msgpack"
+
+
+def _profile_environment(project: Path) -> list[str]:
+    """The environment variables profiles.example.yml reads, but for
+    passwords (dbt's profile check leaves them out too)."""
+    text = (project / "profiles.example.yml").read_text(encoding="utf-8")
+    return sorted({name for name in re.findall(r"env_var\(\s*['\"](\w+)['\"]", text)
+                   if "PASSWORD" not in name})
 
 
 def _seed_parse(shared: Path, target: Path) -> None:
