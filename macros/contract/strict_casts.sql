@@ -47,8 +47,10 @@
     regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
+{#- \z, not $: Java's $ also matches before a final line break, and the
+    contract's trim leaves Unicode ones (U+0085, U+2028, U+2029) in place. -#}
 {% macro spark__regex_full_match(expression, pattern) -%}
-    ({{ expression }} rlike '^({{ pattern }})$')
+    ({{ expression }} rlike '^({{ pattern }})\\z')
 {%- endmacro %}
 
 {%- macro _date_pattern() -%}

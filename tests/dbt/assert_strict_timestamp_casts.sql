@@ -2,7 +2,8 @@
 -- engine the build runs on, against values worked out by hand. A value
 -- with a zone is read in UTC, its local time minus the offset (across
 -- midnight, a month end, a leap day, a year end); a fraction is cut to
--- microseconds; a value that does not cast is NULL. A failing row names
+-- microseconds; a value that does not cast is NULL, also when a Unicode
+-- line break follows it (the trim leaves those). A failing row names
 -- the text, what was expected (NULL: not castable) and what was read.
 {%- set cases = [
     ('2024-01-01', '2024-01-01 00:00:00'),
@@ -37,6 +38,9 @@
     ('2024-01-01T24:00:00Z', none),
     ('0001-01-01T00:30:00+01:00', none),
     ('9999-12-31T23:00:00-02:00', none),
+    ('2024-01-01 ', none),
+    ('2024-01-01T10:00:00 ', none),
+    ('2024-01-01T10:00:00Z', none),
 ] %}
 
 with
