@@ -55,13 +55,18 @@
     contract's strict cast (NULL when its text does not cast), as
     `<column>_cast`, from its staged text `<column>_raw`: the typed columns
     and the checks (contract_reasons, the models' own) read these, so that
-    each long cast is written, and evaluated, once. Read from the source
-    definition, as contract_reasons is. `sql_types` gives a column another
-    SQL type than its contract type's (FX rates keep more places). -#}
+    each long cast is written once. Read from the source definition, as
+    contract_reasons is. `sql_types` gives a column another SQL type than
+    its contract type's (FX rates keep more places); a name that is no
+    column of the table is an error, not a silent narrower type. -#}
 {% macro contract_casts(table, sql_types={}) -%}
     {%- set casts = [] -%}
     {%- if execute -%}
         {%- set source = graph.sources['source.arpu.billing.' ~ table] -%}
+        {%- for name in sql_types if name not in source.columns -%}
+            {{ exceptions.raise_compiler_error(
+                "contract_casts: " ~ name ~ " is no column of " ~ table) }}
+        {%- endfor -%}
         {%- for column in source.columns.values()
               if column.meta.contract_type != 'text' -%}
             {%- do casts.append(arpu.strict_cast(
