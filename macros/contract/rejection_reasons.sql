@@ -40,7 +40,7 @@
             {%- endif -%}
             {%- if not is_text -%}
                 {%- do checks.append((
-                    text ~ ' is not null and ' ~ column.name ~ '_cast is null',
+                    arpu.is_cast_failed(text, column.name ~ '_cast'),
                     'invalid_' ~ column.name)) -%}
             {%- endif -%}
         {%- endfor -%}

@@ -192,6 +192,14 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- True when a text is there but its strict cast (`cast`, an expression
+    or column already computed) is NULL: the text does not cast. A strict
+    cast is NULL exactly when its text is NULL or does not cast, so this is
+    `not is_castable(text)` without writing the long check again. -#}
+{% macro is_cast_failed(text, cast) -%}
+    ({{ text }} is not null and {{ cast }} is null)
+{%- endmacro %}
+
 {#- The forms is_castable accepts for a date or timestamp, in words, for
     people: a rejection (invalid_<column>) says which were expected. Dates
     and times are where exports differ; the other types' forms are plain.

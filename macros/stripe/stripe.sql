@@ -184,8 +184,7 @@
         {%- do latest.append('coalesce(' ~ ([candidate] + (candidates | reject('equalto', candidate) | list)) | join(', ') ~ ')') -%}
     {%- endfor %}
     case
-        when {{ own_text }} is not null and {{ own_timestamp }} is null
-            then {{ own_text }}
+        when {{ arpu.is_cast_failed(own_text, own_timestamp) }} then {{ own_text }}
         else cast(greatest({{ latest | join(', ') }}) as {{ dbt.type_string() }})
     end
 {%- endmacro %}

@@ -231,8 +231,8 @@ dated_lines as (
             as period_start_date,
         {{ stripe_date('period_end_at', 'period_end_timestamp') }}
             as period_end_date,
-        (period_start_at is null or period_start_timestamp is not null)
-        and (period_end_at is null or period_end_timestamp is not null)
+        not {{ is_cast_failed('period_start_at', 'period_start_timestamp') }}
+        and not {{ is_cast_failed('period_end_at', 'period_end_timestamp') }}
             as has_timestamp_period,
         {{ stripe_date('invoiced_at', 'invoiced_timestamp') }} as invoice_date
     from timed_lines
