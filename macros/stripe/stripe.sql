@@ -191,13 +191,13 @@
 
 {#- The UTC date of a Stripe timestamp text, as contract date text; text
     that is not a timestamp passes on. The strict cast is NULL exactly when
-    the text is NULL or no timestamp, so it is not tested twice (the test
-    is long, and this macro is used often). `timestamp`: the text's strict
-    cast, when a column holds it already. -#}
-{% macro stripe_date(timestamp_text, timestamp=none) -%}
+    the text is NULL or no timestamp, so it is not tested twice.
+    `timestamp`: the text's strict cast, which a column holds (the cast is
+    long: each model casts a text once). -#}
+{% macro stripe_date(timestamp_text, timestamp) -%}
     coalesce(
         cast(
-            cast({{ timestamp or arpu.strict_cast(timestamp_text, 'timestamp') }} as date)
+            cast({{ timestamp }} as date)
             as {{ dbt.type_string() }}
         ),
         {{ timestamp_text }}

@@ -71,7 +71,7 @@ live_invoices as (
 -- One row per invoice id, so that a duplicated invoice never duplicates
 -- its lines: they are rejected instead (duplicate_stripe_invoice). An id
 -- is read when a copy of it is (stg_stripe__invoices).
-invoice_keys as (
+invoice_copies as (
 
     select
         invoice_id,
@@ -82,10 +82,21 @@ invoice_keys as (
         min(invoiced_at) as invoiced_at,
         min(tax_minor) as tax_minor,
         max(synced_at) as synced_at,
-        max({{ strict_cast('synced_at', 'timestamp') }}) as synced_timestamp,
+        max(synced_timestamp) as synced_timestamp,
         max(case when outcome = 'read' then 1 else 0 end) = 1 as is_read
     from live_invoices
     group by 1
+
+),
+
+-- The invoice's instant cast once (the strict cast is long): its lines
+-- and its tax line take their invoice_date from it.
+invoice_keys as (
+
+    select
+        *,
+        {{ strict_cast('invoiced_at', 'timestamp') }} as invoiced_timestamp
+    from invoice_copies
 
 ),
 
@@ -184,6 +195,7 @@ joined_lines as (
         invoice_keys.account_id,
         invoice_keys.invoice_status,
         invoice_keys.invoiced_at,
+        invoice_keys.invoiced_timestamp,
         invoice_keys.synced_timestamp as invoice_synced_at,
         plan_flags.is_metered,
         line_discounts.discount_minor,
@@ -217,7 +229,6 @@ timed_lines as (
             as period_start_timestamp,
         {{ strict_cast('period_end_at', 'timestamp') }}
             as period_end_timestamp,
-        {{ strict_cast('invoiced_at', 'timestamp') }} as invoiced_timestamp,
         {{ strict_cast('synced_at', 'timestamp') }} as synced_timestamp
     from joined_lines
 
@@ -304,7 +315,7 @@ tax_lines as (
         cast(null as {{ dbt.type_string() }}) as period_start_date,
         cast(null as {{ dbt.type_string() }}) as period_end_date,
         false as is_instant,
-        {{ stripe_date('invoiced_at') }} as invoice_date,
+        {{ stripe_date('invoiced_at', 'invoiced_timestamp') }} as invoice_date,
         invoice_status,
         synced_at as updated_at,
         {{ reason_codes([('copies > 1', 'duplicate_stripe_invoice')]) }}

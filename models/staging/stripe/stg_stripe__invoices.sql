@@ -34,6 +34,16 @@ cleaned as (
 
 ),
 
+-- Cast once the text is clean: the strict cast repeats its argument.
+timed as (
+
+    select
+        *,
+        {{ strict_cast('synced_at', 'timestamp') }} as synced_timestamp
+    from cleaned
+
+),
+
 final as (
 
     select
@@ -44,7 +54,7 @@ final as (
             when invoice_status = 'draft' then 'draft, not read'
             else 'read'
         end as outcome
-    from cleaned
+    from timed
 
 )
 
