@@ -175,11 +175,11 @@ def one_line(amount: str, **changes: str) -> dict:
             "invoice_date": "2024-01-01", "invoice_status": "paid", **changes}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def good_build(tmp_path_factory) -> Path:
     """One good build with MRR 10 (account a, January 2024), built once
-    per module: `arpu.duckdb` and the files beside it (working database,
-    lock), which tests copy with copy_build instead of building again."""
+    per test process: `arpu.duckdb` and the files beside it (working
+    database, lock), which tests copy with copy_build, never write to."""
     folder = tmp_path_factory.mktemp("good_build")
     data = write_tables(folder / "good", {"accounts": ACCOUNTS,
                                           "invoice_line_items": [one_line("10")]})
@@ -190,7 +190,7 @@ def good_build(tmp_path_factory) -> Path:
 
 
 def copy_build(good_build: Path, folder: Path) -> Path:
-    """A module's one good build (`arpu.duckdb` in folder `good_build`)
+    """The one good build (`arpu.duckdb` in folder `good_build`)
     and the files beside it, copied into `folder` (mode kept): what a
     build there would have left, without building again. The next build
     reads another data folder, so it is a full build, as it would be after

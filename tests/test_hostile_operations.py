@@ -44,9 +44,14 @@ def assert_one_clear_line(build, code):
 
 # --- the lock and the build files -------------------------------------------------------
 
-def test_a_removed_lock_file_does_not_let_a_second_build_delete_the_first(published, data):
+def test_a_second_build_is_refused_while_the_first_writes_even_without_its_lock_file(
+        published, data):
     first = start_build(data, published)
     wait_for_progress(first, "stg_billing__accounts")
+    held = run_build(data, published)
+    assert_one_clear_line(held, 3)
+    assert f"error: Another arpu build is writing {published}" in held.stderr
+    assert "Wait for it to finish, then run again." in held.stderr
     published.with_name("arpu.duckdb.lock").unlink()  # an operator cleaning up
     second = run_build(data, published)
     assert_one_clear_line(second, 3)
@@ -221,16 +226,6 @@ def test_an_iso_week_date_is_a_usage_error(data, tmp_path):
     assert build.returncode == 2
     assert "'2024-W01-1' is not a date of the form YYYY-MM-DD." in build.stderr
     assert not (tmp_path / "out.duckdb").exists()
-
-
-def test_a_held_lock_is_exit_3(published, data):
-    first = start_build(data, published)
-    wait_for_progress(first, "stg_billing__accounts")
-    other = run_build(data, published)
-    assert_one_clear_line(other, 3)
-    assert f"error: Another arpu build is writing {published}" in other.stderr
-    first.communicate(timeout=300)
-    assert first.returncode == 0
 
 
 # --- signals and leftovers --------------------------------------------------------------

@@ -71,19 +71,6 @@ def test_a_build_killed_midway_leaves_the_last_good_database(published):
     assert not list(database.parent.glob(".arpu.duckdb.building-*"))
 
 
-def test_a_second_concurrent_build_stops_with_a_clear_message(published):
-    database, second = published
-    first = start_build(second, database)
-    wait_for_progress(first, "stg_billing__accounts")
-    other = run_build(second, database)
-    assert other.returncode == 3
-    assert f"error: Another arpu build is writing {database}" in other.stderr
-    assert "Wait for it to finish, then run again." in other.stderr
-    first.communicate(timeout=300)
-    assert first.returncode == 0
-    assert mrr(database) == 20
-
-
 def test_a_build_whose_tests_fail_changes_nothing_and_says_why(published, tmp_path):
     database, second = published
     # A copy of the project with one data test that always fails.
