@@ -202,12 +202,14 @@ def copy_build(good_build: Path, folder: Path) -> Path:
 
 # The test files that take longest (mostly dbt builds), longest first.
 # pytest-xdist's --dist loadfile hands out files in collection order, one
-# at a time: started first, they leave no worker running one of them alone
-# at the end while the other has finished (scripts/check).
-LONGEST_FIRST = ("e2e/test_incremental.py", "test_publishing.py", "e2e/test_hostile_files.py",
-                 "test_hostile_operations.py", "test_report.py", "test_docs.py",
-                 "e2e/test_stripe_incremental.py", "test_terminal_safety.py",
-                 "test_bi_readers.py", "e2e/test_stripe_twin.py")
+# at a time, when scripts/check turns off its own reordering by test count
+# (--no-loadscope-reorder): started first, they leave no worker running one
+# of them alone at the end while the other has finished.
+LONGEST_FIRST = ("e2e/test_incremental.py", "test_publishing.py", "test_hostile_operations.py",
+                 "test_report.py", "e2e/test_hostile_files.py", "test_semantic_layer.py",
+                 "test_docs.py", "e2e/test_stripe_incremental.py", "test_bi_readers.py",
+                 "e2e/test_unit_economics_mix_and_alerts.py", "e2e/test_line_rules.py",
+                 "test_terminal_safety.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
