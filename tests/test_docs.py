@@ -182,8 +182,9 @@ def test_every_stripe_node_is_enabled_built_and_checked(contract_docs, stripe_do
     """The Stripe build checks every node the contract build leaves out:
     each is enabled there, and each model, seed and source is in the
     catalog, so its columns were compared with the database above."""
-    expected = {"stg_stripe__accounts", "stg_stripe__plans", "stg_stripe__subscriptions",
-                "stg_stripe__invoice_line_items", "stg_stripe__refunds",
+    expected = {"billing_from_stripe__accounts", "billing_from_stripe__plans",
+                "billing_from_stripe__subscriptions", "billing_from_stripe__invoice_line_items",
+                "billing_from_stripe__refunds", "stg_stripe__invoices",
                 "stripe_input_summary", "stripe_currency_exponents", "invoice_line_item"}
     only = stripe_only(contract_docs[0])
     assert expected <= {node["name"] for node in only.values()}

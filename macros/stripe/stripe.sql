@@ -31,7 +31,7 @@
     or, with billing_source 'stripe', the Stripe model that maps into it. -#}
 {% macro billing_input(table) %}
     {% if arpu.reads_stripe(table) %}
-        {{ return(ref('stg_stripe__' ~ table)) }}
+        {{ return(ref('billing_from_stripe__' ~ table)) }}
     {% endif %}
     {{ return(source('billing', table)) }}
 {% endmacro %}

@@ -44,13 +44,13 @@ refunds as (
 
 mapped_lines as (
 
-    select * from {{ ref('stg_stripe__invoice_line_items') }}
+    select * from {{ ref('billing_from_stripe__invoice_line_items') }}
 
 ),
 
--- One outcome per invoice id, as stg_stripe__invoice_line_items decides:
--- read when a copy of it is read; a row Fivetran marks deleted is no copy,
--- so it decides only for an id that has no other row.
+-- One outcome per invoice id, as billing_from_stripe__invoice_line_items
+-- decides: read when a copy of it is read; a row Fivetran marks deleted is
+-- no copy, so it decides only for an id that has no other row.
 invoice_verdicts as (
 
     select
@@ -132,8 +132,8 @@ credit_note_outcomes as (
 
 ),
 
--- As stg_stripe__refunds decides: rows Fivetran marks deleted do not say
--- the status.
+-- As billing_from_stripe__refunds decides: rows Fivetran marks deleted do
+-- not say the status.
 credit_note_verdicts as (
 
     select

@@ -2,10 +2,10 @@
 -- read at all (docs/stripe.md): drafts are not invoices yet,
 -- deleted invoices are gone from Stripe, and a row Fivetran marks deleted
 -- (_fivetran_deleted) is not there at all, so it is no copy of its id
--- either. The one place that rule lives: stg_stripe__invoice_line_items
--- reads the lines of invoices whose outcome is 'read', and
--- stripe_input_summary counts the others. Grain: one row per row of
--- Stripe `invoice`.
+-- either. The one place that rule lives:
+-- billing_from_stripe__invoice_line_items reads the lines of invoices
+-- whose outcome is 'read', and stripe_input_summary counts the others.
+-- Grain: one row per row of Stripe `invoice`.
 with
 
 invoices as (

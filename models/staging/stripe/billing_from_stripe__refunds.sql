@@ -33,7 +33,7 @@ charges as (
 
 invoice_lines as (
 
-    select * from {{ ref('stg_stripe__invoice_line_items') }}
+    select * from {{ ref('billing_from_stripe__invoice_line_items') }}
 
 ),
 

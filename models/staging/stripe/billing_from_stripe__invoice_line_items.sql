@@ -2,9 +2,9 @@
 -- the contract's `invoice_line_items` table, every column as text
 -- (docs/stripe.md). Lines of draft and deleted invoices are not read,
 -- nor rows Fivetran marks deleted (_fivetran_deleted): stripe_input_summary
--- counts them. Also carries each line's net in minor
--- units, which spreads charge refunds (stg_stripe__refunds). Grain: one row
--- per line read, plus one per taxed invoice.
+-- counts them. Also carries each line's net in minor units, which spreads
+-- charge refunds (billing_from_stripe__refunds). Grain: one row per line
+-- read, plus one per taxed invoice.
 with
 
 lines as (
@@ -27,7 +27,7 @@ discounts as (
 
 plans as (
 
-    select * from {{ ref('stg_stripe__plans') }}
+    select * from {{ ref('billing_from_stripe__plans') }}
 
 ),
 
