@@ -16,7 +16,8 @@ deleted, and copies of old lines.
 
 After each batch but the first (whose build is the full one), `arpu
 build` on the published database (incremental) must equal `arpu build
---full-refresh` of the same files, table by table and cell by cell. The expected side is a full build: nothing here is read
+--full-refresh` of the same files, table by table and cell by cell; and
+so must a build of batch 5 once more, when nothing changed. The expected side is a full build: nothing here is read
 back from the incremental pipeline.
 """
 
@@ -309,6 +310,11 @@ def test_each_incremental_build_equals_a_full_refresh(batches, tmp_path):
             full = build_ok(data, database_in(tmp_path / f"full{number}"), "--full-refresh")
             assert "Full build" in full.stdout
             assert differences(database, full.database) == [], f"batch {number}"
+    # The same export again, nothing changed: still an incremental build,
+    # still equal to the full one.
+    again = build_ok(data, database)
+    assert "Incremental build:" in again.stdout, again.stdout
+    assert differences(database, full.database) == [], "batch 5 again"
     # The corrections reach the marts at all (else equality would prove
     # little): batch 2 changes the MRR of months long closed, and so do
     # batches 4 and 5, whose changes no updated_at announces.
