@@ -1,5 +1,6 @@
-"""Safe publishing: a build that fails, is killed or meets another build
-never leaves the database half-written, and readers are not in the way."""
+"""Safe publishing: a build that fails or is killed never leaves the
+database half-written, and readers are not in the way (a build that meets
+another one: test_hostile_operations.py)."""
 
 from __future__ import annotations
 

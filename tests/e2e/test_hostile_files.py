@@ -26,9 +26,10 @@ def monthly(database):
 
 
 def test_glob_characters_in_the_data_path_name_that_folder_only(tmp_path):
-    # As a pattern, the folder's name matches each sibling, which differs
-    # from it only where one kind of glob character stands; as a path it is
-    # itself. A sibling read too would give MRR 10 + 999.
+    # Each sibling differs from the folder's name only where one kind of
+    # glob character stands: were that kind left unescaped, the name as a
+    # pattern would match the sibling too. A sibling read too would give
+    # MRR 10 + 999.
     folder = "g[ab]-a*b-q?"
     for sibling in ("ga-a*b-q?", "g[ab]-aXb-q?", "g[ab]-a*b-qz"):
         write_tables(tmp_path / "d" / sibling, {"accounts": ACCOUNTS,
