@@ -17,8 +17,9 @@ deleted, and copies of old lines.
 After each batch but the first (whose build is the full one), `arpu
 build` on the published database (incremental) must equal `arpu build
 --full-refresh` of the same files, table by table and cell by cell; and
-so must a build of batch 5 once more, when nothing changed. The expected side is a full build: nothing here is read
-back from the incremental pipeline.
+so must a build of batch 5 once more, when nothing changed. The expected
+side is a full build: nothing here is read back from the incremental
+pipeline.
 """
 
 from __future__ import annotations
