@@ -44,25 +44,23 @@ months as (
 
 ),
 
-raw_lines as (
-
-    select
-        currency,
-        count(*) as raw_rows,
-        sum(amount) as raw_amount
-    from staged
-    where amount is not null and currency is not null
-    group by 1
-
-),
-
-unreadable_lines as (
+-- The staged rows in one pass (a view: each read casts every row again),
+-- per currency as read, or 'unknown'. A row is readable when its amount
+-- and currency are.
+staged_lines as (
 
     select
         coalesce(currency, 'unknown') as currency,
-        count(*) as unreadable_rows
+        count(
+            case when amount is not null and currency is not null then 1 end
+        ) as raw_rows,
+        sum(
+            case when currency is not null then amount end
+        ) as raw_amount,
+        count(
+            case when amount is null or currency is null then 1 end
+        ) as unreadable_rows
     from staged
-    where amount is null or currency is null
     group by 1
 
 ),
@@ -127,26 +125,18 @@ recognized_inside_range as (
 
 ),
 
-currencies as (
-
-    select currency from raw_lines
-    union
-    select currency from unreadable_lines
-
-),
-
 final as (
 
     select
-        currencies.currency,
-        coalesce(raw_lines.raw_rows, 0) as raw_rows,
-        coalesce(raw_lines.raw_amount, 0) as raw_amount,
+        staged_lines.currency,
+        staged_lines.raw_rows,
+        coalesce(staged_lines.raw_amount, 0) as raw_amount,
         coalesce(accepted_lines.accepted_rows, 0) as accepted_rows,
         coalesce(accepted_lines.accepted_amount, 0) as accepted_amount,
         coalesce(rejected_lines.rejected_rows, 0) as rejected_rows,
         coalesce(rejected_lines.rejected_amount, 0) as rejected_amount,
-        coalesce(unreadable_lines.unreadable_rows, 0) as unreadable_rows,
-        coalesce(raw_lines.raw_amount, 0)
+        staged_lines.unreadable_rows,
+        coalesce(staged_lines.raw_amount, 0)
         - coalesce(accepted_lines.accepted_amount, 0)
         - coalesce(rejected_lines.rejected_amount, 0) as unexplained_amount,
         coalesce(net_inside_range.counted_net_amount, 0)
@@ -156,19 +146,15 @@ final as (
         coalesce(net_inside_range.counted_net_amount, 0)
         - coalesce(recognized_inside_range.recognized_revenue, 0)
             as unrecognized_amount
-    from currencies
-    left join raw_lines
-        on currencies.currency = raw_lines.currency
-    left join unreadable_lines
-        on currencies.currency = unreadable_lines.currency
+    from staged_lines
     left join accepted_lines
-        on currencies.currency = accepted_lines.currency
+        on staged_lines.currency = accepted_lines.currency
     left join rejected_lines
-        on currencies.currency = rejected_lines.currency
+        on staged_lines.currency = rejected_lines.currency
     left join net_inside_range
-        on currencies.currency = net_inside_range.currency
+        on staged_lines.currency = net_inside_range.currency
     left join recognized_inside_range
-        on currencies.currency = recognized_inside_range.currency
+        on staged_lines.currency = recognized_inside_range.currency
 
 )
 
