@@ -7,7 +7,7 @@
 -- which it paid (a churn: MRR 0).
 --
 -- Incremental (docs/incremental.md): a run recomputes every month of the
--- accounts whose inputs changed (the lines digest of int_revenue_line_months,
+-- accounts whose inputs changed (the line digests of int_revenue_line_months,
 -- their users, their attributes, or any plan), and every account in the
 -- open months: the month of the as-of date the stored rows were computed
 -- under, or of the revenue fact's if earlier, and any month after it.
@@ -105,12 +105,26 @@ users_digests as (
 
 ),
 
+-- Each line's digest as the fact stores it (the same on all its rows),
+-- then per account.
+revenue_line_digests as (
+
+    select
+        account_id,
+        line_item_id,
+        min(line_digest) as line_digest
+    from {{ ref('int_revenue_line_months') }}
+    group by 1, 2
+
+),
+
 revenue_digests as (
 
     select
         account_id,
-        min(lines_digest) as lines_digest
-    from {{ ref('int_revenue_line_months') }}
+        {{ digest(hash_values(['line_item_id', 'line_digest'])) }}
+            as lines_digest
+    from revenue_line_digests
     group by 1
 
 ),

@@ -3,12 +3,12 @@
 -- its recognized revenue (section 5), in the reporting currency. fct_revenue
 -- publishes it; the account months read it.
 --
--- Incremental (docs/incremental.md): a run recomputes every line of the
--- accounts whose lines digest changed (a line of theirs new, changed, gone,
--- refunded, converted at another rate, or counting no more), and every line
--- that covers the open months: the month of the as-of date under which the
--- stored rows were computed, and any month after it. Months before are
--- closed: nothing but the account's own lines changes them.
+-- Incremental (docs/incremental.md): a run recomputes every line whose
+-- digest changed (a line new, changed, gone, refunded, converted at another
+-- rate, or counting no more), and every line that covers the open months:
+-- the month of the as-of date under which the stored rows were computed,
+-- and any month after it. Months before are closed: nothing but the line's
+-- own inputs changes its rows there.
 -- On Spark (plain Parquet: no delete) it is a table, rebuilt every run.
 {%- set line_columns = [
     'line_item_id', 'account_id', 'invoice_id', 'subscription_id', 'plan_id',
@@ -77,23 +77,44 @@ revenue_lines as (
 
 ),
 
--- Per account, everything its rows are computed from but the as-of date:
--- each line's staged text, the rate it was converted at and its refunds.
-account_digests as (
+-- Per line, everything its rows are computed from but the as-of date: its
+-- staged text, the rate it was converted at and its refunds.
+digested_lines as (
 
     select
-        account_id,
-        {{ digest(hash_values([
-            'line_item_id', 'source_fingerprint', 'rate_to_reporting',
-            'refunded_amount'])) }} as lines_digest
+        revenue_lines.*,
+        {{ hash_values([
+            'source_fingerprint', 'rate_to_reporting', 'refunded_amount'])
+        }} as line_digest
     from revenue_lines
-    group by 1
 
 ),
 
 {% if is_incremental() %}
 
-{{ changed_accounts_ctes('account_digests', 'lines_digest') }}
+stored_lines as (
+
+    select
+        line_item_id,
+        min(line_digest) as line_digest
+    from {{ this }}
+    group by 1
+
+),
+
+-- New, changed and gone lines. A line that counts but has no row (nothing
+-- to report yet) is found again on every run, and computed to no row.
+changed_lines as (
+
+    select
+        coalesce(digested_lines.line_item_id, stored_lines.line_item_id)
+            as line_item_id
+    from digested_lines
+    full outer join stored_lines
+        on digested_lines.line_item_id = stored_lines.line_item_id
+    where digested_lines.line_digest is distinct from stored_lines.line_digest
+
+),
 
 -- The open months: from the month of the as-of date the stored rows were
 -- computed under, or of the new as-of date if earlier.
@@ -109,14 +130,16 @@ open_from as (
 
 lines_to_compute as (
 
+    select changed_lines.line_item_id
+    from changed_lines
+
+    union
+
     select revenue_lines.line_item_id
     from revenue_lines
     cross join open_from
     where
-        revenue_lines.account_id in (
-            select changed_accounts.account_id from changed_accounts
-        )
-        or {{ covered_until('revenue_lines') }} > open_from.month
+        {{ covered_until('revenue_lines') }} > open_from.month
         -- An empty fact before: every line.
         or open_from.month is null
 
@@ -125,11 +148,7 @@ lines_to_compute as (
     select stored.line_item_id
     from {{ this }} as stored
     cross join open_from
-    where
-        stored.account_id in (
-            select changed_accounts.account_id from changed_accounts
-        )
-        or stored.month >= open_from.month
+    where stored.month >= open_from.month
 
 ),
 
@@ -140,13 +159,13 @@ lines_to_compute as (
 scoped_lines as (
 
     select
-        revenue_lines.*,
-        {{ converted_amounts('revenue_lines') }},
-        {{ period_lengths('revenue_lines') }}
-    from revenue_lines
+        digested_lines.*,
+        {{ converted_amounts('digested_lines') }},
+        {{ period_lengths('digested_lines') }}
+    from digested_lines
     {%- if is_incremental() %}
     where
-        revenue_lines.line_item_id in (
+        digested_lines.line_item_id in (
             select lines_to_compute.line_item_id from lines_to_compute
         )
     {%- endif %}
@@ -254,13 +273,11 @@ contributions as (
             end as {{ type_money_precise() }}
         ) as recognized_revenue,
         measured.line_fingerprint,
-        account_digests.lines_digest,
+        measured.line_digest,
         measured.as_of_date,
         cast('{{ invocation_id }}' as {{ dbt.type_string() }})
             as computed_in_invocation
     from measured
-    inner join account_digests
-        on measured.account_id = account_digests.account_id
     where
         measured.is_mrr_contribution
         or measured.recognized_days > 0
@@ -297,7 +314,7 @@ removals as (
         cast(null as {{ dbt.type_bigint() }}) as recognized_days,
         cast(null as {{ type_money_precise() }}) as recognized_revenue,
         cast(null as {{ dbt.type_string() }}) as line_fingerprint,
-        cast(null as {{ digest_type() }}) as lines_digest,
+        cast(null as {{ digest_type() }}) as line_digest,
         cast(null as date) as as_of_date,
         cast(null as {{ dbt.type_string() }}) as computed_in_invocation
     from lines_to_compute
