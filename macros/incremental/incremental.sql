@@ -40,6 +40,54 @@
     {%- if marker %}
     where {{ marker }} is not null
     {%- endif %}
+    {%- if (config.get('meta') or {}).get('published_as') %};
+    {{ arpu.log_replaced_keys(target, batch, keys) }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The keys an incremental run of a published state model replaced
+    (meta published_as: int_revenue_line_months, int_account_months), kept
+    in `<model>__replaced_keys` beside it with the run's invocation, in the
+    same transaction: `arpu build` applies them to a copy of the last
+    published file instead of copying the whole table (src/arpu/publish.py,
+    docs/incremental.md "Publishing"), then empties the log. Only DuckDB
+    publishes by file. A log grown past a quarter of its table (runs with no
+    publish between, as plain dbt makes) is cut to one row, 'overflow': the
+    next publish copies the whole table. -#}
+{% macro log_replaced_keys(target, batch, keys) %}
+    {{ return(adapter.dispatch('log_replaced_keys', 'arpu')(target, batch, keys)) }}
+{% endmacro %}
+
+{% macro default__log_replaced_keys(target, batch, keys) -%}
+    select 1
+{%- endmacro %}
+
+{% macro duckdb__log_replaced_keys(target, batch, keys) -%}
+    {%- set log = target.incorporate(
+        path={'identifier': target.identifier ~ '__replaced_keys'}) -%}
+    {%- set key_list = keys | join(', ') -%}
+    create table if not exists {{ log }} as
+    select distinct {{ key_list }}, cast(null as varchar) as invocation_id
+    from {{ batch }}
+    where false;
+
+    insert into {{ log }} ({{ key_list }}, invocation_id)
+    select distinct {{ key_list }}, '{{ invocation_id }}'
+    from {{ batch }};
+
+    insert into {{ log }} (invocation_id)
+    select 'overflow'
+    where
+        (select count(*) from {{ log }})
+        > (select count(*) from {{ target }}) / 4 + 10000;
+
+    delete from {{ log }}
+    where
+        invocation_id <> 'overflow'
+        and exists (
+            select 1 from {{ log }} as flagged
+            where flagged.invocation_id = 'overflow'
+        )
 {%- endmacro %}
 
 {#- The key an invoice line is judged under: its line_item_id. Rows

@@ -17,7 +17,10 @@
     incremental_strategy='replace_keys',
     unique_key=['account_id', 'month'],
     key_only_when_null='input_digest',
-    meta={'computed_in': 'computed_in_invocation'},
+    meta={
+        'computed_in': 'computed_in_invocation',
+        'published_as': 'dim_active_customers',
+    },
     on_schema_change='append_new_columns',
 ) }}
 

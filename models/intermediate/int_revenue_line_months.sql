@@ -20,7 +20,10 @@
     incremental_strategy='replace_keys',
     unique_key='line_item_id',
     key_only_when_null='month',
-    meta={'computed_in': 'computed_in_invocation'},
+    meta={
+        'computed_in': 'computed_in_invocation',
+        'published_as': 'fct_revenue',
+    },
     on_schema_change='append_new_columns',
 ) }}
 

@@ -30,8 +30,6 @@ LEGACY_MARKER_TABLE = "mart_arpu_monthly"
 # DuckDB's memory limit when ARPU_DUCKDB_MEMORY_LIMIT is unset, as in
 # profiles.example.yml.
 DEFAULT_MEMORY_LIMIT = "3GB"
-
-
 class PublishError(Exception):
     """The database cannot be written, or what was built cannot be published."""
 
@@ -245,18 +243,12 @@ def write_published(work: Path, target: Path, project: Path, storage_version: st
     """Write the published models of the sealed working database `work`
     into a new file `target`, tables in schema main, in the file format
     asked for: what BI tools read, and nothing else (no input, staging or
-    intermediate table)."""
+    intermediate table). An incremental build first tries publish_delta."""
     import duckdb
 
     discard(target)
     try:
-        connection = duckdb.connect(str(target), config={
-            "storage_compatibility_version": storage_version,
-            # The profile's resources (docs/operations.md, "Large data").
-            "memory_limit": os.environ.get("ARPU_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
-            "temp_directory": str(target.with_name(target.name + ".tmp")),
-            "preserve_insertion_order": False,
-        })
+        connection = connect_published(target, storage_version)
         try:
             connection.execute(f"attach {_sql_text(work)} as work (read_only)")
             for name in sorted(published_names(project, source)):
@@ -270,6 +262,18 @@ def write_published(work: Path, target: Path, project: Path, storage_version: st
     except duckdb.Error as error:
         raise PublishError(f"Could not write {target}: {_first_line(error)}") from None
     _refuse_write_ahead_log(target)
+
+
+def connect_published(target: Path, storage_version: str):
+    import duckdb
+
+    return duckdb.connect(str(target), config={
+        "storage_compatibility_version": storage_version,
+        # The profile's resources (docs/operations.md, "Large data").
+        "memory_limit": os.environ.get("ARPU_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        "temp_directory": str(target.with_name(target.name + ".tmp")),
+        "preserve_insertion_order": False,
+    })
 
 
 def _refuse_write_ahead_log(path: Path) -> None:

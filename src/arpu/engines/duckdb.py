@@ -29,6 +29,7 @@ from arpu.publish import (
     set_aside,
     write_published,
 )
+from arpu.publish_delta import deltas, record_published, write_delta
 from arpu.runner import (
     DbtOutcome,
     data_dir_environment,
@@ -106,9 +107,24 @@ class DuckDBEngine:
         return duckdb.connect(str(self.work), read_only=True)
 
     def publish(self, variables: dict[str, str]) -> str | None:
-        write_published(self.work, self.published, self.project, self.storage_version,
-                        self.source)
-        return publish(self.published, self.database)
+        # An incremental build starts from a copy of the published file
+        # when it can (publish_delta); a full build writes it whole.
+        changes = deltas(self.log_folder / "target" / "manifest.json")
+        delta = None if self.reason else write_delta(
+            self.work, self.database, self.published, self.project, self.storage_version,
+            self.source, changes)
+        if delta is None:
+            write_published(self.work, self.published, self.project, self.storage_version,
+                            self.source)
+        whole_size, replaced = delta or (self.published.stat().st_size, None)
+        note = publish(self.published, self.database)
+        record_published(self.work, self.storage_version, whole_size, changes)
+        if replaced is not None:
+            parts = ", ".join(f"{name} {count:,}" for name, count in sorted(replaced.items()))
+            applied = (f"Published by updating a copy of the last published file: the marts "
+                       f"anew, and the keys this build replaced ({parts or 'none'}).")
+            note = f"{applied}\n{note}" if note else applied
+        return note
 
     def finish(self, published: bool) -> None:
         discard(self.published)
