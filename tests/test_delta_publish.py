@@ -89,7 +89,7 @@ def publish_build(work: Path, database: Path, project: Path, previous: bool = Tr
     return replaced
 
 
-def published_rows(database: Path, table: str = "fct") -> list[tuple]:
+def rows(database: Path, table: str = "fct") -> list[tuple]:
     connection = duckdb.connect(str(database), read_only=True)
     try:
         return connection.execute(f"select * from {table} order by all").fetchall()
@@ -97,21 +97,17 @@ def published_rows(database: Path, table: str = "fct") -> list[tuple]:
         connection.close()
 
 
-def work_rows(work: Path, table: str = "fct") -> list[tuple]:
-    return published_rows(work, table)
-
-
 def test_an_incremental_run_is_published_as_its_replaced_keys(built, project):
     work, database = built
     incremental_run(work, "i2", {1: "changed", 2: None, 2001: "new"})
     assert publish_build(work, database, project) == {"fct": 3}
-    assert published_rows(database) == work_rows(work)
-    assert (1, "changed") in published_rows(database)
-    assert published_rows(database, "mart") == [(2000,)]
+    assert rows(database) == rows(work)
+    assert (1, "changed") in rows(database)
+    assert rows(database, "mart") == [(2000,)]
     # The log is emptied once published; the next run logs its own keys.
     incremental_run(work, "i3", {5: "again"})
     assert publish_build(work, database, project) == {"fct": 1}
-    assert published_rows(database) == work_rows(work)
+    assert rows(database) == rows(work)
 
 
 def test_runs_whose_build_was_not_published_are_carried_by_the_log(built, project):
@@ -121,8 +117,8 @@ def test_runs_whose_build_was_not_published_are_carried_by_the_log(built, projec
     incremental_run(work, "i2", {3: None, 4: "four"})
     incremental_run(work, "i3", {4: "four again", 6: "six"})
     assert publish_build(work, database, project) == {"fct": 4}
-    assert published_rows(database) == work_rows(work)
-    assert 3 not in [k for k, _ in published_rows(database)]
+    assert rows(database) == rows(work)
+    assert 3 not in [k for k, _ in rows(database)]
 
 
 @pytest.mark.parametrize("tamper", [
@@ -148,4 +144,4 @@ def test_the_copy_is_not_used_when_the_working_database_cannot_tell_what_changed
         incremental_run(work, "i2", {7: "seven"})
         version = "v1.1.0"
     assert publish_build(work, database, project, version=version) is None
-    assert published_rows(database) == work_rows(work)
+    assert rows(database) == rows(work)

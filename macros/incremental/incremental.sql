@@ -49,8 +49,8 @@
     (meta published_as: int_revenue_line_months, int_account_months), kept
     in `<model>__replaced_keys` beside it with the run's invocation, in the
     same transaction: `arpu build` applies them to a copy of the last
-    published file instead of copying the whole table (src/arpu/publish.py,
-    docs/incremental.md "Publishing"), then empties the log. Only DuckDB
+    published file instead of copying the whole table
+    (src/arpu/publish_delta.py, docs/incremental.md "Publishing"), then empties the log. Only DuckDB
     publishes by file. A log grown past a quarter of its table (runs with no
     publish between, as plain dbt makes) is cut to one row, 'overflow': the
     next publish copies the whole table. -#}

@@ -30,6 +30,8 @@ LEGACY_MARKER_TABLE = "mart_arpu_monthly"
 # DuckDB's memory limit when ARPU_DUCKDB_MEMORY_LIMIT is unset, as in
 # profiles.example.yml.
 DEFAULT_MEMORY_LIMIT = "3GB"
+
+
 class PublishError(Exception):
     """The database cannot be written, or what was built cannot be published."""
 

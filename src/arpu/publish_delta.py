@@ -75,7 +75,7 @@ def write_delta(work: Path, previous: Path, target: Path, project: Path,
     published model anew but those of `changes`, whose rows of the keys
     logged since the last publish are deleted and inserted again. The size
     of the last file written whole and the keys replaced per model, or None
-    when the copy may not serve (_delta_refusal) or has grown too much:
+    when the copy may not serve (_delta_plan) or has grown too much:
     then nothing is kept of it, and the build writes the file whole."""
     import duckdb
 
@@ -93,9 +93,10 @@ def write_delta(work: Path, previous: Path, target: Path, project: Path,
         connection = connect_published(target, storage_version)
         try:
             connection.execute(f"attach {_sql_text(work)} as work (read_only)")
-            whole_size = _delta_refusal(connection, project, source, storage_version, changes)
-            if whole_size is not None:
-                replaced = _apply_delta(connection, project, source, changes)
+            plan = _delta_plan(connection, project, source, storage_version, changes)
+            whole_size = plan[0] if plan else None
+            if plan:
+                replaced = _apply_delta(connection, project, source, changes, plan[1])
             connection.execute("detach work")
             connection.execute("checkpoint")
             if whole_size is not None:
@@ -111,11 +112,12 @@ def write_delta(work: Path, previous: Path, target: Path, project: Path,
     return whole_size, replaced
 
 
-def _delta_refusal(connection, project: Path, source: str, storage_version: str,
-                   changes: list[Delta]) -> int | None:
-    """The size of the last file written whole when the copy (`main`) may
-    be brought up to date with the working database (`work`) by the logged
-    keys, else None. It may when the copy is the file the working database
+def _delta_plan(connection, project: Path, source: str, storage_version: str,
+                changes: list[Delta]) -> tuple[int, set[str]] | None:
+    """When the copy (`main`) may be brought up to date with the working
+    database (`work`) by the logged keys: the size of the last file written
+    whole, and the state models with a log (the others replaced no key
+    since); else None. It may when the copy is the file the working database
     last published, in the same file format, with the same tables, and
     every row of each state model is either as it was then (its stamp, the
     invocation that computed it, is one recorded at that publish) or was
@@ -137,11 +139,13 @@ def _delta_refusal(connection, project: Path, source: str, storage_version: str,
         "where table_catalog = current_database()").fetchall()}
     if tables != published_names(project, source):
         return None
+    with_logs = set()
     for change in changes:
         stamps = {stamp for _, _, _, model, stamp in recorded if model == change.state}
         try:
             logged = {invocation for (invocation,) in connection.execute(
                 f"select distinct invocation_id from {change.log}").fetchall()}
+            with_logs.add(change.state)
         except duckdb.CatalogException:
             logged = set()
         if "overflow" in logged:
@@ -150,11 +154,11 @@ def _delta_refusal(connection, project: Path, source: str, storage_version: str,
             f'select distinct "{change.stamp}" from work.main."{change.state}"').fetchall()}
         if not present <= stamps | logged:
             return None
-    return recorded[0][2]
+    return recorded[0][2], with_logs
 
 
-def _apply_delta(connection, project: Path, source: str,
-                 changes: list[Delta]) -> dict[str, int]:
+def _apply_delta(connection, project: Path, source: str, changes: list[Delta],
+                 with_logs: set[str]) -> dict[str, int]:
     by_name = {change.published: change for change in changes}
     replaced = {}
     for name in sorted(published_names(project, source)):
@@ -163,10 +167,7 @@ def _apply_delta(connection, project: Path, source: str,
             connection.execute(
                 f'create or replace table main."{name}" as select * from work.main."{name}"')
             continue
-        if not connection.execute(
-                "select count(*) from duckdb_tables() where database_name = 'work' "
-                "and schema_name = 'main' and table_name = ?",
-                [change.state + REPLACED_KEYS_SUFFIX]).fetchone()[0]:
+        if change.state not in with_logs:
             continue  # no run replaced a key since the last publish
         replaced[name] = connection.execute(f"select count(*) from {change.log}").fetchone()[0]
         connection.execute(
