@@ -88,7 +88,7 @@ def total_revenue(ym):
 
 
 @pytest.fixture(scope="module")
-def mart(tmp_path_factory):
+def build(tmp_path_factory):
     folder = tmp_path_factory.mktemp("monthly")
     write_tables(folder / "data", {
         "accounts": [{"account_id": a, "created_at": "2023-12-01"} for a in "ABCD"]
@@ -96,9 +96,17 @@ def mart(tmp_path_factory):
         "invoice_line_items": LINES,
         "users": USERS,
     })
-    build = build_ok(folder / "data", folder / "arpu.duckdb")
-    rows = build.dicts("select * from main.mart_arpu_monthly order by month")
+    return build_ok(folder / "data", folder / "arpu.duckdb")
+
+
+def by_month(build, table):
+    rows = build.dicts(f"select * from main.{table} order by month")
     return {(r["month"].year, r["month"].month): r for r in rows}
+
+
+@pytest.fixture(scope="module")
+def mart(build):
+    return by_month(build, "mart_arpu_monthly")
 
 
 def test_one_row_per_month_through_the_as_of_month(mart):
@@ -219,3 +227,49 @@ def test_t12m_revenue_appears_from_the_12th_month(mart):
         average_accounts = sum(len(MRR.get(m, {})) for m in window) / 12
         assert row["t12m_revenue_per_account"] == pytest.approx(
             float(expected) / average_accounts, abs=1e-6)
+
+
+def months_before(ym, k):
+    year, month = ym
+    index = year * 12 + month - 1 - k
+    return (index // 12, index % 12 + 1)
+
+
+def test_revenue_retention_from_the_mrr_by_hand(build):
+    """metrics.md section 15, applied to the MRR table above: a month in
+    which nobody pays (June), a base that all churned (June over May), an
+    account back from outside the base (A in July), a test account."""
+    retention = by_month(build, "mart_revenue_retention")
+    assert list(retention) == MONTHS
+    for ym in MONTHS:
+        row = retention[ym]
+        for k in (1, 12):
+            base = MRR.get(months_before(ym, k), {})
+            now = MRR.get(ym, {})
+            if base:
+                net = sum(now.get(a, D(0)) for a in base) / sum(base.values())
+                gross = sum(min(now.get(a, D(0)), v) for a, v in base.items()) / sum(base.values())
+                assert row[f"nrr_{k}m"] == pytest.approx(float(net), rel=1e-12), (ym, k)
+                assert row[f"grr_{k}m"] == pytest.approx(float(gross), rel=1e-12), (ym, k)
+            else:
+                assert row[f"nrr_{k}m"] is None and row[f"grr_{k}m"] is None, (ym, k)
+        assert row["accounts_12m_ago"] == len(MRR.get(months_before(ym, 12), {}))
+        paying = sorted(MRR.get(ym, {}).values(), reverse=True)
+        if paying:
+            top_decile = paying[:math.ceil(len(paying) / 10)]
+            assert row["top10_mrr_share"] == pytest.approx(
+                float(sum(paying[:10]) / sum(paying)), rel=1e-12)
+            assert row["top_decile_mrr_share"] == pytest.approx(
+                float(sum(top_decile) / sum(paying)), rel=1e-12)
+        else:
+            assert row["top10_mrr_share"] is None and row["top_decile_mrr_share"] is None
+    # The worked values: June over May (A, B, C all gone), July (nobody paid
+    # in June), January 2025 over January 2024 (A 100 of A 100 and B 300).
+    assert retention[(2024, 6)]["nrr_1m"] == 0
+    assert retention[(2024, 7)]["nrr_1m"] is None
+    assert retention[(2025, 1)]["nrr_12m"] == pytest.approx(0.25, rel=1e-12)
+    # Quick ratio of March: new 260 (C) and nothing lost; of June: 660 lost.
+    assert retention[(2024, 3)]["quick_ratio"] is None
+    assert retention[(2024, 6)]["quick_ratio"] == 0
+    # July: new D 500, A back with 100, C back with 260; nothing lost.
+    assert retention[(2024, 7)]["quick_ratio"] is None
