@@ -70,7 +70,8 @@ MEDIAN_APRIL = D(150)
 P90_APRIL = D(150) + D("0.8") * (D(250) - D(150))
 
 CHARTS = ["chart-arpa-arpu", "chart-segments", "chart-cohort-curves", "chart-cohort-retention",
-          "chart-mrr-histogram", "chart-mrr-waterfall", "chart-mrr-bridge", "chart-arpa-mix"]
+          "chart-mrr-histogram", "chart-mrr-waterfall", "chart-mrr-bridge", "chart-arpa-mix",
+          "chart-retention"]
 GOOD_TARGETS = "month,metric,target\n2025-03,arpa,220\n2025-04-01,arpa,180\n2025-04,arpu,90.5\n"
 
 
@@ -238,6 +239,25 @@ def test_top_and_bottom_segment_of_the_as_of_month(page):
     row = re.search(r"<td><code>plan_tier</code></td><td>(.*?)</td><td>(.*?)</td>", page)
     assert re.sub("<[^>]+>", "", row[1]) == "enterprise 250.00 (1 account)"
     assert re.sub("<[^>]+>", "", row[2]) == "starter 100.00 (1 account)"
+
+
+def test_retention_by_hand(page):
+    # Four months: no account paid a year before April 2025.
+    assert card(page, "nrr") == ("-", "GRR -", "nobody paid in April 2024: no 12-month "
+                                 "retention yet")
+    data, _ = figure(page, "chart-retention")
+    traces = {trace["name"]: trace["y"] for trace in data}
+    # Jan: no month before. Feb: A 100 and B 300 again. Mar: A 150 (cut at
+    # 100 for GRR), B 300. Apr: of A 150 and B 300, A stays at 150, B churns.
+    assert traces["NRR, 1 month"] == pytest.approx([None, 1.0, 450 / 400, 150 / 450])
+    assert traces["GRR, 1 month"] == pytest.approx([None, 1.0, 1.0, 150 / 450])
+    assert traces["NRR, 12 months"] == [None] * 4
+    # Nothing lost until April: new 350 (C, D) over churned 300 (B).
+    assert traces["quick ratio"] == pytest.approx([None, None, None, 350 / 300])
+    # The largest tenth is the largest account: B (300 of 400, 450), C (250 of 500).
+    assert traces["largest 10% of accounts"] == pytest.approx(
+        [300 / 400, 300 / 400, 300 / 450, 250 / 500])
+    assert traces["10 largest accounts"] == pytest.approx([1.0] * 4)
 
 
 def test_every_chart_is_on_the_page_with_data(page):

@@ -21,7 +21,7 @@ from arpu.cli import main
 # Every chart of a report with targets, by its div id.
 CHARTS = ["chart-arpa-arpu", "chart-segments", "chart-cohort-curves", "chart-cohort-retention",
           "chart-mrr-histogram", "chart-mrr-waterfall", "chart-mrr-bridge", "chart-arpa-mix",
-          "chart-targets"]
+          "chart-retention", "chart-targets"]
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 TARGETS = "month,metric,target\n2026-01,arpa,1250\n2026-06,arpa,1350\n2026-12,arpa,1400\n" \
           "2026-01,arpu,95\n2026-12-01,arpu,100\n"
@@ -99,6 +99,8 @@ def test_the_demo_report_in_chromium(demo_report, tmp_path):
             charts = page.evaluate(CHARTS_DRAWN)
             assert page.title().startswith("ARPU report as of ")
             assert page.locator("#kpi-arpa .kpi-value").inner_text().strip()
+            # The demo has two years: the as-of month has a 12-month base.
+            assert page.locator("#kpi-nrr .kpi-value").inner_text().strip().endswith("%")
 
             screenshot = tmp_path / "report.png"
             page.screenshot(path=str(screenshot), full_page=True,

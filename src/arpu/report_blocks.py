@@ -74,6 +74,11 @@ def signed_money(value) -> str:
     return ("+" if value > 0 else "") + money(value)
 
 
+def share(value) -> str:
+    """A ratio as an unsigned percentage with one place: 0.952 is 95.2%."""
+    return "-" if value is None else f"{float(value) * 100:.1f}%"
+
+
 def signed_count(value: int) -> str:
     return f"{value:+,}"
 

@@ -33,6 +33,7 @@ from arpu.report_blocks import (
     signed_money,
 )
 from arpu.report_marts import Marts
+from arpu.report_retention import retention_card
 from arpu.runner import project_dir
 from arpu.text import money, percent
 
@@ -105,6 +106,7 @@ def headline(marts: Marts) -> str:
               f"{movements.get('reactivated_accounts', 0):,} reactivated, "
               f"{movements.get('churned_accounts', 0):,} churned",
               "mart_arpu_monthly.paying_accounts, mart_mrr_movements"),
+        retention_card(marts, _card),
     ]
     body = f'<div class="kpis">{"".join(cards)}</div>'
     note = _partial_note(marts)
@@ -114,7 +116,9 @@ def headline(marts: Marts) -> str:
         f"The as-of month, {month['month']:%B %Y}, against the month before. MRR is the sum "
         "of the paying accounts' recurring lines at the month's snapshot; ARPA = MRR / paying "
         "accounts, ARPU = MRR / paying users; ARPA and ARPU changes are "
-        f"<code>value / value a month earlier - 1</code> ({section_ref(3, 7, 13)})."
+        "<code>value / value a month earlier - 1</code>; net revenue retention (NRR) is what "
+        "the accounts paying a year before pay now over what they paid then, gross (GRR) the "
+        f"same counting no account above what it paid then ({section_ref(3, 7, 13, 15)})."
     )
     return section("headline", f"Headline: {month['month']:%B %Y}", caption, body)
 

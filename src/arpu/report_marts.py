@@ -47,6 +47,7 @@ class Marts:
     mix: list[dict]
     mix_segment_type: str
     alerts: list[dict]
+    retention: list[dict]
     # Months in mart_arpu_monthly, its first month, and whether --months
     # was given: `monthly` holds only the months shown, the last ones.
     months_in_database: int
@@ -300,6 +301,17 @@ def _read(connection, database: Path, mix_segment_type: str, months: int | None)
                 case when segment_type = 'all' then 0 else 1 end,
                 metric_value - threshold,
                 alert_type, segment_type, segment_value
+            """,
+            [first_shown],
+        ),
+        retention=_rows(
+            connection,
+            """
+            select month, nrr_1m, grr_1m, nrr_12m, grr_12m, accounts_12m_ago, quick_ratio,
+                top10_mrr_share, top_decile_mrr_share
+            from main.mart_revenue_retention
+            where month >= ?
+            order by month
             """,
             [first_shown],
         ),

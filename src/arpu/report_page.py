@@ -7,8 +7,8 @@ formatted, and the only arithmetic is a sign for the waterfall's falls and
 a difference of two consecutive months where a mart has no change column
 (docs/report.md, "Where the numbers come from").
 
-The panels are made in report_growth.py (1 to 4) and report_revenue.py
-(5 to 9), of the blocks of report_blocks.py.
+The panels are made in report_growth.py (1 to 4), report_revenue.py (5 to
+7, 9, 10) and report_retention.py (8), of the blocks of report_blocks.py.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from arpu.report_blocks import CSS
 from arpu.report_growth import arpa_arpu, build_line, cohorts, headline, segments
 from arpu.report_marts import Marts
 from arpu.report_output import GENERATOR
+from arpu.report_retention import retention
 from arpu.report_revenue import alerts, distribution, mix, movements, targets
 
 NAV = (("headline", "Headline"), ("arpa-arpu", "ARPA & ARPU"), ("segments", "Segments"),
        ("cohorts", "Cohorts"), ("distribution", "Distribution"), ("movements", "MRR movements"),
-       ("mix", "Rate or mix"), ("targets", "Targets"), ("alerts", "Alerts"))
+       ("mix", "Rate or mix"), ("retention", "Retention"), ("targets", "Targets"),
+       ("alerts", "Alerts"))
 
 
 def render(marts: Marts) -> str:
@@ -35,7 +37,8 @@ def render(marts: Marts) -> str:
     nav = "".join(f'<a href="#{anchor}">{escape(label)}</a>' for anchor, label in NAV)
     sections = [
         headline(marts), arpa_arpu(marts), segments(marts), cohorts(marts),
-        distribution(marts), movements(marts), mix(marts), targets(marts), alerts(marts),
+        distribution(marts), movements(marts), mix(marts), retention(marts), targets(marts),
+        alerts(marts),
     ]
     return "\n".join([
         "<!DOCTYPE html>",
