@@ -117,3 +117,27 @@ def test_segment_metrics_equal_mart_arpu_by_segment(metricflow, segment_type):
     for key, row in mart.items():
         for metric in metrics:
             assert_same(metric, keyed[key][metric], row[metric], f"{segment_type} {key}")
+
+
+def test_movement_metrics_and_the_quick_ratio_equal_the_marts(metricflow):
+    build = metricflow[0]
+    movements = ["new_movement_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
+                 "reactivation_mrr"]
+    answers = {month_of(row["metric_time__month"]): row for row in mf_query(
+        metricflow, [*movements, "new_mrr", "quick_ratio"], ["metric_time__month"])}
+    marts = build.dicts(
+        "select movements.*, retention.quick_ratio from mart_mrr_movements as movements "
+        "inner join mart_revenue_retention as retention using (month) order by month")
+    assert answers.keys() == {row["month"] for row in marts}
+    assert sum(row["quick_ratio"] is None for row in marts) >= 1
+    assert sum(row["quick_ratio"] is not None for row in marts) >= 20
+    for row in marts:
+        answer = answers[row["month"]]
+        for metric in movements:
+            column = "new_mrr" if metric == "new_movement_mrr" else metric
+            assert abs(Decimal(answer[metric]) - row[column]) <= Decimal("0.000001"), (
+                f"{row['month']} {metric}: MetricFlow {answer[metric]}, mart {row[column]}")
+        # Section 7's new_mrr is the movement wherever a new account pays.
+        if answer["new_mrr"]:
+            assert Decimal(answer["new_mrr"]) == Decimal(answer["new_movement_mrr"])
+        assert_same("quick_ratio", answer["quick_ratio"], row["quick_ratio"], f"{row['month']}")
