@@ -86,7 +86,9 @@ month_range as (
 final as (
 
     select
-        cast('{{ project_name }}' as {{ dbt.type_string() }}) as project_name,
+        cast(
+            '{{ model.package_name }}' as {{ dbt.type_string() }}
+        ) as project_name,
         cast(
             {{ "'" ~ version ~ "'" if version else 'null' }}
             as {{ dbt.type_string() }}
