@@ -209,7 +209,7 @@ LONGEST_FIRST = ("e2e/test_incremental.py", "test_publishing.py", "test_hostile_
                  "test_report.py", "e2e/test_hostile_files.py", "test_semantic_layer.py",
                  "test_docs.py", "e2e/test_stripe_incremental.py", "test_bi_readers.py",
                  "e2e/test_unit_economics_mix_and_alerts.py", "e2e/test_line_rules.py",
-                 "test_package.py", "test_terminal_safety.py")
+                 "test_package.py", "test_dagster_example.py", "test_terminal_safety.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

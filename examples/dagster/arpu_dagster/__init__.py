@@ -1,0 +1,1 @@
+"""arpu's dbt project as Dagster assets (examples/dagster/README.md)."""
