@@ -1,4 +1,4 @@
-"""Panel 10 of `arpu report`'s page: revenue retention, the quick ratio
+"""Panel 8 of `arpu report`'s page: revenue retention, the quick ratio
 and MRR concentration over time (docs/report.md), and the headline's card
 of the as-of month's 12-month retention."""
 
