@@ -36,15 +36,14 @@ def materialized(tmp_path_factory):
         definitions = importlib.import_module("arpu_dagster.definitions")
     finally:
         sys.path.remove(str(ROOT / "examples" / "dagster"))
-    os.environ["ARPU_DUCKDB_PATH"] = str(database)
-    try:
+    # dbt runs in a child process, which reads the database from here.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARPU_DUCKDB_PATH", str(database))
         result = dagster.materialize(
             [definitions.arpu_models],
             resources={"dbt": definitions.defs.resources["dbt"]},
             run_config={"ops": {"arpu_models": {"config": {"as_of_date": AS_OF}}}},
         )
-    finally:
-        os.environ.pop("ARPU_DUCKDB_PATH")
     return result, database
 
 

@@ -119,6 +119,22 @@ def chart(figure: go.Figure, chart_id: str, height: int) -> str:
     )
 
 
+def card(key: str, label: str, value: str, change: str, change_value, detail: str,
+          source: str) -> str:
+    """A headline card: label, value, change (coloured by change_value's
+    sign), detail and the mart columns it reads."""
+    return (
+        f'<div class="kpi" id="kpi-{key}">'
+        f'<div class="kpi-label">{escape(label)}</div>'
+        f'<div class="kpi-value">{escape(value)}</div>'
+        f'<div class="kpi-change {direction(change_value)}">{escape(change)}</div>'
+        f'<div class="kpi-detail">{escape(detail)}</div>'
+        # Break long column names after their table's name, not mid-word.
+        f'<div class="kpi-source">{escape(source).replace(".", ".<wbr>")}</div>'
+        "</div>"
+    )
+
+
 def section(anchor: str, title: str, caption: str, body: str) -> str:
     """caption is HTML; callers escape what they put in it."""
     return (f'<section id="{anchor}">\n<h2>{escape(title)}</h2>\n'

@@ -22,8 +22,8 @@ from arpu.report_blocks import (
     PURPLE,
     RED,
     accounts,
+    card,
     chart,
-    direction,
     empty,
     html_table,
     num,
@@ -38,20 +38,6 @@ from arpu.runner import project_dir
 from arpu.text import money, percent
 
 # --- 1. headline ------------------------------------------------------------
-
-
-def _card(key: str, label: str, value: str, change: str, change_value, detail: str,
-          source: str) -> str:
-    return (
-        f'<div class="kpi" id="kpi-{key}">'
-        f'<div class="kpi-label">{escape(label)}</div>'
-        f'<div class="kpi-value">{escape(value)}</div>'
-        f'<div class="kpi-change {direction(change_value)}">{escape(change)}</div>'
-        f'<div class="kpi-detail">{escape(detail)}</div>'
-        # Break long column names after their table's name, not mid-word.
-        f'<div class="kpi-source">{escape(source).replace(".", ".<wbr>")}</div>'
-        "</div>"
-    )
 
 
 def headline(marts: Marts) -> str:
@@ -76,29 +62,29 @@ def headline(marts: Marts) -> str:
         return f"{text} {vs}"
 
     cards = [
-        _card("mrr", f"MRR ({currency})", money(month["mrr"]),
+        card("mrr", f"MRR ({currency})", money(month["mrr"]),
               change(mrr_change, signed_money(mrr_change) if mrr_change is not None else ""),
               mrr_change, "monthly recurring revenue at the snapshot",
               "mart_arpu_monthly.mrr, mart_mrr_bridge.mrr_change"),
-        _card("arr", f"ARR ({currency})", money(month["arr"]),
+        card("arr", f"ARR ({currency})", money(month["arr"]),
               change(arr_change, signed_money(arr_change) if arr_change is not None else ""),
               arr_change, "12 x MRR",
               "mart_arpu_monthly.arr (change: this month's less last month's)"),
-        _card("arpa", f"ARPA ({currency})", money(month["arpa"]),
+        card("arpa", f"ARPA ({currency})", money(month["arpa"]),
               change(month["arpa_mom_change"],
                      percent(month["arpa_mom_change"])
                      if month["arpa_mom_change"] is not None else ""),
               month["arpa_mom_change"],
               f"MRR per paying account; median {money(month['arpa_median'])}",
               "mart_arpu_monthly.arpa, arpa_mom_change"),
-        _card("arpu", f"ARPU ({currency})", money(month["arpu"]),
+        card("arpu", f"ARPU ({currency})", money(month["arpu"]),
               change(month["arpu_mom_change"],
                      percent(month["arpu_mom_change"])
                      if month["arpu_mom_change"] is not None else ""),
               month["arpu_mom_change"],
               f"MRR per paying user; {month['paying_users']:,} paying users",
               "mart_arpu_monthly.arpu, arpu_mom_change"),
-        _card("accounts", "Paying accounts", f"{month['paying_accounts']:,}",
+        card("accounts", "Paying accounts", f"{month['paying_accounts']:,}",
               change(accounts_change,
                      signed_count(accounts_change) if accounts_change is not None else ""),
               accounts_change,
@@ -106,7 +92,7 @@ def headline(marts: Marts) -> str:
               f"{movements.get('reactivated_accounts', 0):,} reactivated, "
               f"{movements.get('churned_accounts', 0):,} churned",
               "mart_arpu_monthly.paying_accounts, mart_mrr_movements"),
-        retention_card(marts, _card),
+        retention_card(marts),
     ]
     body = f'<div class="kpis">{"".join(cards)}</div>'
     note = _partial_note(marts)

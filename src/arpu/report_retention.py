@@ -13,6 +13,7 @@ from arpu.report_blocks import (
     GREEN,
     ORANGE,
     PURPLE,
+    card,
     chart,
     empty,
     num,
@@ -32,12 +33,6 @@ SHARES = (
     ("top10_mrr_share", "10 largest accounts", PURPLE),
     ("top_decile_mrr_share", "largest 10% of accounts", GREEN),
 )
-
-
-def as_of_retention(marts: Marts) -> dict | None:
-    """The as-of month's row of mart_revenue_retention."""
-    month = marts.as_of_month["month"]
-    return next((row for row in marts.retention if row["month"] == month), None)
 
 
 def retention(marts: Marts) -> str:
@@ -86,12 +81,12 @@ def retention(marts: Marts) -> str:
                    chart(figure, "chart-retention", 460))
 
 
-def retention_card(marts: Marts, card) -> str:
+def retention_card(marts: Marts) -> str:
     """The headline's card: the as-of month's 12-month NRR and GRR, and the
-    accounts they are taken over. `card` is the headline's card maker."""
-    row = as_of_retention(marts) or {}
-    base = row.get("accounts_12m_ago") or 0
+    accounts they are taken over."""
     month = marts.as_of_month["month"]
+    row = next((row for row in marts.retention if row["month"] == month), {})
+    base = row.get("accounts_12m_ago") or 0
     year_before = month.replace(year=month.year - 1) if month.year > 1 else None
     when = f"{year_before:%B %Y}" if year_before else "the year before"
     detail = (f"over the {base:,} account{'' if base == 1 else 's'} paying in {when}" if base
