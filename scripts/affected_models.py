@@ -1,7 +1,7 @@
 """The model files that use a macro of the given macro files, directly or
 through other macros: what `scripts/check --quick` lints after a macro
 change, instead of every model. Reads dbt's manifests (one per input
-source: the Stripe models are enabled only in a parse with billing_source
+source: the Stripe models are enabled only in a parse with arpu_billing_source
 'stripe').
 
     python scripts/affected_models.py MANIFEST [MANIFEST ...] -- MACRO_FILE ...

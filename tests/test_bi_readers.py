@@ -100,7 +100,7 @@ def test_plain_dbt_through_the_profile_writes_the_old_format(old_duckdb, tmp_pat
         [str(Path(sys.executable).parent / "dbt"), "seed", "--project-dir", str(ROOT),
          "--profiles-dir", str(profiles), "--target-path", str(tmp_path / "target"),
          "--log-path", str(tmp_path / "logs"),
-         "--vars", json.dumps({"billing_data_dir": str(ROOT / "demo_data")})],
+         "--vars", json.dumps({"arpu_billing_data_dir": str(ROOT / "demo_data")})],
         capture_output=True, text=True, cwd=tmp_path,
         # The profile's own default, as a plain `dbt build` user has it.
         env={name: value for name, value in build_env(ARPU_DUCKDB_PATH=str(database)).items()

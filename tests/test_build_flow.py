@@ -42,7 +42,7 @@ class FakeEngine:
 
     def run(self, variables, reason):
         # The engine's vars and the caller's, both.
-        assert variables["engine_var"] == "x" and variables["billing_source"] == "contract"
+        assert variables["engine_var"] == "x" and variables["arpu_billing_source"] == "contract"
         self.calls.append(("run", reason))
         return DbtOutcome(success=self.dbt_ok)
 
@@ -72,7 +72,7 @@ class FakeEngine:
 
 def build(engine, full_refresh=False, allow_empty=False):
     said = []
-    note = run_build(engine, {"billing_source": "contract", "arpu_version": "1.0",
+    note = run_build(engine, {"arpu_billing_source": "contract", "arpu_version": "1.0",
                               "arpu_definition": "d1"}, full_refresh=full_refresh,
                      allow_empty=allow_empty, echo=said.append)
     return note, said

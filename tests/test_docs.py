@@ -4,7 +4,7 @@ project has a description (issue 9). The catalog is what the database
 really holds, so a column added to a model without docs fails here, and so
 does a documented column that no longer exists.
 
-The Stripe nodes (issue 11) are disabled unless the var billing_source is
+The Stripe nodes (issue 11) are disabled unless the var arpu_billing_source is
 `stripe`, so the demo build never checks them: every test runs a second
 time on a Stripe build of tests/fixtures/stripe, which builds exactly the
 nodes the contract build leaves disabled."""
@@ -61,7 +61,7 @@ def contract_docs(tmp_path_factory, demo_build: Build) -> tuple[dict, dict]:
 
 def stripe_only(contract_manifest: dict) -> dict[str, dict]:
     """The models, seeds and sources of ours the contract build disables:
-    those enabled by billing_source 'stripe' (dbt_project.yml, the stripe
+    those enabled by arpu_billing_source 'stripe' (dbt_project.yml, the stripe
     source's config)."""
     return {key: versions[0] for key, versions in contract_manifest["disabled"].items()
             if versions[0].get("package_name") == "arpu"
@@ -70,7 +70,7 @@ def stripe_only(contract_manifest: dict) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def stripe_docs(tmp_path_factory, contract_docs) -> tuple[dict, dict]:
-    """docs generate with billing_source 'stripe', over a database where the
+    """docs generate with arpu_billing_source 'stripe', over a database where the
     Stripe nodes are built from the fixture export: the on-run-start hook
     loads its files (the Stripe sources), then one `dbt build` of the
     Stripe seed and models, data tests left out (not what this checks).
@@ -78,7 +78,7 @@ def stripe_docs(tmp_path_factory, contract_docs) -> tuple[dict, dict]:
     work = tmp_path_factory.mktemp("stripe_docs")
     database = work / "stripe.duckdb"
     variables = ["--vars", json.dumps(
-        {"billing_source": "stripe", "billing_data_dir": str(STRIPE_FIXTURE)})]
+        {"arpu_billing_source": "stripe", "arpu_billing_data_dir": str(STRIPE_FIXTURE)})]
     nodes = sorted(node["name"] for node in stripe_only(contract_docs[0]).values()
                    if node["resource_type"] != "source")
     dbt(work, database, "build", *variables, "--select", *nodes,

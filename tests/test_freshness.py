@@ -31,7 +31,7 @@ def max_loaded_at(tmp_path, lines: list[dict]) -> tuple[dict, str]:
         [str(Path(sys.executable).parent / "dbt"), "source", "freshness",
          "--project-dir", str(ROOT), "--profiles-dir", str(profiles),
          "--target-path", str(target), "--log-path", str(tmp_path / "logs"),
-         "--vars", json.dumps({"billing_data_dir": str(data)})],
+         "--vars", json.dumps({"arpu_billing_data_dir": str(data)})],
         capture_output=True, text=True, cwd=tmp_path,
         env=build_env(ARPU_DUCKDB_PATH=str(tmp_path / "fresh.duckdb")))
     # Data from 2024 is stale today: freshness errors, but it has measured.

@@ -52,7 +52,7 @@ def test_a_saved_parse_is_shared_only_under_the_same_profile(monkeypatch, tmp_pa
             monkeypatch.delenv(name, raising=False)
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
-        return _shared_parse(ROOT, tmp_path / "arpu.duckdb", {"billing_source": "contract"},
+        return _shared_parse(ROOT, tmp_path / "arpu.duckdb", {"arpu_billing_source": "contract"},
                              "duckdb")
 
     plain = path()

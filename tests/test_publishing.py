@@ -130,7 +130,7 @@ def test_incremental_only_over_a_working_database_of_this_version_definition_and
     def reason(version="1.0", definition="d1", folder=data, source="contract"):
         return full_build_reason(last_build(work), {
             "arpu_version": version, "arpu_definition": definition,
-            "billing_source": source}, str(folder))
+            "arpu_billing_source": source}, str(folder))
 
     assert reason() == "no working database yet"
 

@@ -199,7 +199,7 @@ def test_the_partial_note_follows_the_build_info(small, databases):
 
 
 def test_segments_are_ranked_by_the_bar_the_build_used(small, tmp_path):
-    """A build with `--vars '{min_segment_accounts: 1}'` records 1 in
+    """A build with `--vars '{arpu_min_segment_accounts: 1}'` records 1 in
     arpu_build_info; the page ranks by it, not by the project's default."""
     copy = tmp_path / "bar.duckdb"
     shutil.copyfile(small, copy)

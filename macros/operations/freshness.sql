@@ -5,7 +5,7 @@
     engines). On a warehouse with typed columns set the var
     `invoice_lines_loaded_at` to e.g. "coalesce(updated_at, invoice_date)". -#}
 {% macro invoice_lines_loaded_at_query(relation) -%}
-    {%- set expression = var('invoice_lines_loaded_at', '') | string | trim -%}
+    {%- set expression = arpu_var('invoice_lines_loaded_at') | string | trim -%}
     {%- if not expression -%}
         {#- Cleaned as staging cleans them: padded values read, and an
             empty updated_at falls back to invoice_date. -#}

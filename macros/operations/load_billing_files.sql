@@ -1,5 +1,5 @@
 {#
-    Load the contract files of `var('billing_data_dir')` into the source
+    Load the contract files of `arpu_var('billing_data_dir')` into the source
     schema, every column as text, so that staging applies the contract's
     strict casts on every engine the same way. Runs as on-run-start.
     Warehouse targets already hold the tables: nothing to do there.
@@ -20,16 +20,16 @@
         {# Stripe replaces these contract tables (docs/stripe.md); the
            contract staging never reads them. #}
         {% do arpu.load_source_files(
-            'billing', var('billing_schema'), skip=arpu.stripe_mapped_tables()) %}
-        {% do arpu.load_source_files('stripe', var('stripe_schema')) %}
+            'billing', arpu_var('billing_schema'), skip=arpu.stripe_mapped_tables()) %}
+        {% do arpu.load_source_files('stripe', arpu_var('stripe_schema')) %}
     {% else %}
-        {% do arpu.load_source_files('billing', var('billing_schema')) %}
+        {% do arpu.load_source_files('billing', arpu_var('billing_schema')) %}
     {% endif %}
     {{ return('') }}
 {% endmacro %}
 
 {#- Load the files of one dbt source's tables (`<table>.csv` or
-    `<table>.parquet` in var('billing_data_dir')) into `schema`, every
+    `<table>.parquet` in arpu_var('billing_data_dir')) into `schema`, every
     declared column as text. A missing required table or column stops the
     run; an absent optional table is empty, an absent column NULL. A
     Parquet file is read where it lies, through a view (its columns are
@@ -157,7 +157,7 @@
            (a lone CR, text after a closing quote). So only for the files the
            input check read and found to mix exactly those two
            (src/arpu/contract.py, which refuses the rest). #}
-        {% if path.split('/')[-1] in var('csv_files_with_mixed_line_endings', []) %}
+        {% if path.split('/')[-1] in arpu_var('csv_files_with_mixed_line_endings') %}
             {% set options = options ~ ", strict_mode = false" %}
         {% endif %}
         {% set header = run_query(

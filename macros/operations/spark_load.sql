@@ -14,7 +14,7 @@
         {% do exceptions.raise_compiler_error(
             "load_parquet_tables needs tables: {table_name: parquet_path, ...}") %}
     {% endif %}
-    {% set schema = var('billing_schema') %}
+    {% set schema = arpu_var('billing_schema') %}
     {% do run_query('create schema if not exists ' ~ adapter.quote(schema)) %}
     {% for table, path in tables.items() | sort %}
         {% set target = adapter.quote(schema) ~ '.' ~ adapter.quote(table) %}

@@ -13,10 +13,10 @@
 {% endmacro %}
 
 {% macro billing_source() %}
-    {% set chosen = var('billing_source', 'contract') %}
+    {% set chosen = arpu_var('billing_source') %}
     {% if chosen not in ['contract', 'stripe'] %}
         {% do exceptions.raise_compiler_error(
-            "var billing_source is '" ~ chosen ~ "': use 'contract' or 'stripe'") %}
+            "var arpu_billing_source is '" ~ chosen ~ "': use 'contract' or 'stripe'") %}
     {% endif %}
     {{ return(chosen) }}
 {% endmacro %}
@@ -28,7 +28,7 @@
 {% endmacro %}
 
 {#- The relation a contract staging model reads: the contract source table,
-    or, with billing_source 'stripe', the Stripe model that maps into it. -#}
+    or, with arpu_billing_source 'stripe', the Stripe model that maps into it. -#}
 {% macro billing_input(table) %}
     {% if arpu.reads_stripe(table) %}
         {{ return(ref('billing_from_stripe__' ~ table)) }}
@@ -92,7 +92,7 @@
         {% if node.meta.get('required')
               and flags.WHICH in ['run', 'build'] %}
             {% do exceptions.raise_compiler_error(
-                "Required Stripe table " ~ relation ~ " does not exist (var stripe_schema)") %}
+                "Required Stripe table " ~ relation ~ " does not exist (var arpu_stripe_schema)") %}
         {% endif %}
         {{ return('(select ' ~ select_list | join(', ') ~ ' where 1 = 0) as '
                   ~ adapter.quote('stripe_' ~ table)) }}

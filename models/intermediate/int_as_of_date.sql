@@ -1,11 +1,11 @@
--- metrics.md section 1: the as-of date is var('as_of_date') when set, else
+-- metrics.md section 1: the as-of date is arpu_var('as_of_date') when set, else
 -- the latest invoice date of an accepted paid or open line of a real
 -- (non-test) account. One row.
-{%- set as_of_var = var('as_of_date', '') | string | trim -%}
+{%- set as_of_var = arpu_var('as_of_date') | string | trim -%}
 {%- set date_form = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' -%}
 {%- if as_of_var and not modules.re.match(date_form, as_of_var) -%}
     {{ exceptions.raise_compiler_error(
-        "var as_of_date must be a date YYYY-MM-DD (or empty), not '"
+        "var arpu_as_of_date must be a date YYYY-MM-DD (or empty), not '"
         ~ as_of_var ~ "'") }}
 {%- endif %}
 

@@ -107,10 +107,10 @@ def build_variables(project: Path, source: str, as_of: str | None) -> dict[str, 
     """The dbt vars every engine's build sets: what it reads, the arpu
     version and definition it records, the as-of date asked for."""
     return {
-        "billing_source": source,
+        "arpu_billing_source": source,
         "arpu_version": importlib.metadata.version("arpu-metrics"),
         "arpu_definition": definition_checksum(project),
-        **({"as_of_date": as_of} if as_of else {}),
+        **({"arpu_as_of_date": as_of} if as_of else {}),
     }
 
 
@@ -161,7 +161,7 @@ def full_build_reason(last: str | dict | None, variables: dict[str, str],
         return "the project's models or macros changed since the last build"
     if input_folder is not None and last.get("billing_data_dir") != input_folder:
         return f"the last build read {last.get('billing_data_dir')}"
-    if last.get("billing_source") != variables["billing_source"]:
+    if last.get("billing_source") != variables["arpu_billing_source"]:
         return f"the last build read {last.get('billing_source')} input"
     return None
 

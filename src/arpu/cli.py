@@ -79,7 +79,7 @@ _source_option = click.option(
     show_default=True,
     envvar="ARPU_SOURCE",
     help="Shape of the input: contract tables, or Stripe as Fivetran lands it "
-    "(docs/stripe.md; on a warehouse, the tables of schema var stripe_schema).",
+    "(docs/stripe.md; on a warehouse, the tables of schema var arpu_stripe_schema).",
 )
 
 

@@ -227,7 +227,7 @@ class Inputs:
     def loader_vars(self) -> dict:
         """The dbt vars the loader (macros/operations/load_billing_files.sql) needs to
         read these files."""
-        return {"csv_files_with_mixed_line_endings": list(self.mixed_line_endings)}
+        return {"arpu_csv_files_with_mixed_line_endings": list(self.mixed_line_endings)}
 
 
 def check_inputs(project_dir: Path, data_dir: Path, source: str = "contract") -> Inputs:

@@ -1,6 +1,6 @@
 """What the dbt project defines, read from its own files, so that Python
 keeps no copy of a list the project owns: a var's default
-(dbt_project.yml), the segment types (macros/metrics/segment_types.sql) and the
+(macros/vars/arpu_var.sql), the segment types (macros/metrics/segment_types.sql) and the
 tables each reader of the marts reads (the exposures of
 models/marts/_marts__exposures.yml), the marts and what a published
 database holds (the models under models/marts and models/semantic)."""
@@ -13,18 +13,32 @@ from pathlib import Path
 
 EXPOSURES = Path("models") / "marts" / "_marts__exposures.yml"
 SEGMENT_TYPES_MACRO = Path("macros") / "metrics" / "segment_types.sql"
+VARS_MACRO = Path("macros") / "vars" / "arpu_var.sql"
 
 
 def project_var(project: Path, name: str):
-    """A dbt var's default from dbt_project.yml."""
+    """The default of the var arpu_<name>: the YAML block of the macro
+    arpu_var_defaults()."""
+    return var_defaults(project)[name]
+
+
+@lru_cache(maxsize=None)
+def var_defaults(project: Path) -> dict:
+    """Every arpu var's default, by its name without the prefix."""
     import yaml
 
-    return yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][name]
+    text = (project / VARS_MACRO).read_text()
+    found = re.search(r"macro arpu_var_defaults\(\).*?\{%- set defaults -%\}(.*?)\{%- endset -%\}",
+                      text, re.S)
+    if not found:
+        raise RuntimeError(f"{project / VARS_MACRO} has no arpu_var_defaults() block")
+    return yaml.safe_load(found.group(1))
 
 
 def source_schemas(project: Path) -> tuple[str, ...]:
     """The schemas the DuckDB loader fills with the input files: contract
-    files and Stripe files (the vars billing_schema and stripe_schema)."""
+    files and Stripe files (the vars arpu_billing_schema and
+    arpu_stripe_schema)."""
     return (project_var(project, "billing_schema"), project_var(project, "stripe_schema"))
 
 

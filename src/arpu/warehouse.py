@@ -58,7 +58,7 @@ def stage_files(project: Path, data_dir: Path, work: Path, source: str = "contra
     for leftover in (stage, stage.with_name(stage.name + ".wal")):
         leftover.unlink(missing_ok=True)
     outcome = run_dbt(["run-operation", "load_billing_files"], database=stage, work=work,
-                      variables={"billing_source": source, **(loader_vars or {})},
+                      variables={"arpu_billing_source": source, **(loader_vars or {})},
                       environment=data_dir_environment(data_dir))
     if not outcome.success:
         # dbt's message may quote a value of a file: its lines are kept.
@@ -70,18 +70,19 @@ def stage_files(project: Path, data_dir: Path, work: Path, source: str = "contra
 def schema_variables(project: Path) -> dict[str, str]:
     """The dbt vars a warehouse build sets: where the contract tables and
     the Stripe tables are."""
-    return {"billing_schema": raw_schema(project), "stripe_schema": stripe_schema(project)}
+    return {"arpu_billing_schema": raw_schema(project),
+            "arpu_stripe_schema": stripe_schema(project)}
 
 
 def raw_schema(project: Path) -> str:
     """The schema of the contract tables: ARPU_BILLING_SCHEMA, else the var
-    billing_schema's default (billing_raw)."""
+    arpu_billing_schema's default (billing_raw)."""
     return os.environ.get("ARPU_BILLING_SCHEMA") or project_var(project, "billing_schema")
 
 
 def stripe_schema(project: Path) -> str:
     """The schema of the Fivetran Stripe tables: ARPU_STRIPE_SCHEMA, else the
-    var stripe_schema's default (stripe_raw)."""
+    var arpu_stripe_schema's default (stripe_raw)."""
     return os.environ.get("ARPU_STRIPE_SCHEMA") or project_var(project, "stripe_schema")
 
 
@@ -172,7 +173,7 @@ def _load_spark(stage, raw: str, tables: list[Loaded], work: Path) -> None:
         files[table.name] = str(exported)
     outcome = run_dbt(["run-operation", "load_parquet_tables", "--args",
                        json.dumps({"tables": files})],
-                      database=None, work=work, variables={"billing_schema": raw},
+                      database=None, work=work, variables={"arpu_billing_schema": raw},
                       target="spark")
     for path in files.values():
         Path(path).unlink(missing_ok=True)

@@ -39,7 +39,8 @@ class ArpuRun(dg.Config):
 
 @dbt_assets(manifest=arpu_project.manifest_path, project=arpu_project)
 def arpu_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: ArpuRun):
-    variables = {"as_of_date": config.as_of_date, "billing_data_dir": config.billing_data_dir}
+    variables = {"arpu_as_of_date": config.as_of_date,
+                 "arpu_billing_data_dir": config.billing_data_dir}
     # A failing model or data test fails the run (dbt exits 1), and the
     # assets after it are not materialized.
     yield from dbt.cli(["build", "--vars", json.dumps(variables)], context=context).stream()

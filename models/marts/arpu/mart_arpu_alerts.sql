@@ -3,8 +3,8 @@
 -- -decline_threshold, for the whole base and for every segment with at
 -- least min_segment_accounts paying accounts in both months.
 -- new_below_blended: the month's new accounts have a lower ARPA than all.
-{%- set threshold = var('decline_threshold') %}
-{%- set min_accounts = var('min_segment_accounts') %}
+{%- set threshold = arpu_var('decline_threshold') %}
+{%- set min_accounts = arpu_var('min_segment_accounts') %}
 
 with
 

@@ -1,7 +1,10 @@
 -- Churn, LTV, CAC and payback per month (docs/metrics.md section 11).
--- gross_margin is the dbt var of that name (default 0.8). A month without
--- an accepted acquisition_spend row has no spend data, not zero spend: its
--- acquisition_spend and cac are NULL, and so are the ratios built on cac.
+-- gross_margin is the dbt var arpu_gross_margin (default 0.8). A month
+-- without an accepted acquisition_spend row has no spend data, not zero
+-- spend: its acquisition_spend and cac are NULL, and so are the ratios built
+-- on cac.
+{%- set gross_margin = arpu_var('gross_margin') %}
+
 with
 
 -- Paying accounts, ARPA and new accounts of the month and the month
@@ -78,8 +81,8 @@ valued as (
 
     select
         *,
-        arpa * {{ var('gross_margin') }} / nullif(churn_rate_12m, 0) as ltv,
-        cac / nullif(new_arpa * {{ var('gross_margin') }}, 0)
+        arpa * {{ gross_margin }} / nullif(churn_rate_12m, 0) as ltv,
+        cac / nullif(new_arpa * {{ gross_margin }}, 0)
             as cac_payback_months
     from rates
 
@@ -96,7 +99,7 @@ final as (
         cast(churned_accounts as {{ dbt.type_bigint() }}) as churned_accounts,
         logo_churn_rate,
         churn_rate_12m,
-        cast({{ var('gross_margin') }} as {{ type_double() }}) as gross_margin,
+        cast({{ gross_margin }} as {{ type_double() }}) as gross_margin,
         ltv,
         acquisition_spend,
         cac,

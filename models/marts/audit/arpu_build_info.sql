@@ -135,7 +135,7 @@ final as (
             as is_as_of_month_partial,
         -- The bar the alerts used (a --vars override included), for the
         -- readers that rank segments by it.
-        cast({{ var('min_segment_accounts') }} as {{ dbt.type_bigint() }})
+        cast({{ arpu_var('min_segment_accounts') }} as {{ dbt.type_bigint() }})
             as min_segment_accounts
     from as_of
     cross join month_range

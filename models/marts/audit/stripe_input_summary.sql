@@ -3,7 +3,7 @@
 -- rows mapped into the contract, and rows not read with why (draft and
 -- deleted invoices, void credit notes, refunds a credit note already holds,
 -- rows Fivetran marks deleted, ...). Grain: one row per Stripe table and
--- outcome. Built with billing_source 'stripe' only.
+-- outcome. Built with arpu_billing_source 'stripe' only.
 with
 
 invoices as (

@@ -28,11 +28,12 @@ final as (
         customer_id as account_id,
         customer_name as account_name,
         created as created_at,
-        {{ json_text('metadata', var('stripe_employee_count_key')) }}
+        {{ json_text('metadata', arpu_var('stripe_employee_count_key')) }}
             as employee_count,
         address_country as country_code,
-        {{ json_text('metadata', var('stripe_industry_key')) }} as industry,
-        {{ json_text('metadata', var('stripe_acquisition_channel_key')) }}
+        {{ json_text('metadata', arpu_var('stripe_industry_key')) }}
+            as industry,
+        {{ json_text('metadata', arpu_var('stripe_acquisition_channel_key')) }}
             as acquisition_channel,
         -- A soft-deleted customer stays an account: its paid history is real.
         {{ stripe_negate('livemode') }} as is_test,

@@ -84,13 +84,14 @@ final as (
     select
         unioned.plan_id,
         coalesce(unioned.nickname, product_rows.product_name) as plan_name,
-        {{ json_text('product_rows.metadata', var('stripe_tier_key')) }}
+        {{ json_text('product_rows.metadata', arpu_var('stripe_tier_key')) }}
             as tier,
-        {{ json_text('product_rows.metadata', var('stripe_tier_rank_key')) }}
+        {{ json_text(
+            'product_rows.metadata', arpu_var('stripe_tier_rank_key')) }}
             as tier_rank,
         coalesce(
             {{ json_text(
-                'product_rows.metadata', var('stripe_pricing_model_key')) }},
+                'product_rows.metadata', arpu_var('stripe_pricing_model_key')) }},
             case when unioned.usage_type = 'metered' then 'usage' end
         ) as pricing_model,
         coalesce(unioned.usage_type = 'metered', false) as is_metered,
