@@ -9,3 +9,10 @@
     {%- endif -%}
     {{ return(arpu_var('billing_data_dir')) }}
 {% endmacro %}
+
+{#- Whether the folder was named (the env var, or arpu_billing_data_dir or
+    its deprecated name), not left to the default demo_data. -#}
+{% macro billing_data_dir_is_set() %}
+    {{ return(env_var('ARPU_BILLING_DATA_DIR', '') != ''
+        or arpu.arpu_var_is_set('billing_data_dir')) }}
+{% endmacro %}

@@ -4,7 +4,12 @@
     strict casts on every engine the same way. Runs as on-run-start.
     Warehouse targets already hold the tables: nothing to do there.
 #}
-{% macro load_billing_files() %}
+{% macro load_billing_files(hook=false) %}
+    {#- As the on-run-start hook, only for a run that selected a node of
+        arpu's: a host project's run of its own models loads nothing. -#}
+    {% if hook and execute and not arpu.arpu_nodes_selected() %}
+        {{ return('') }}
+    {% endif %}
     {{ return(adapter.dispatch('load_billing_files', 'arpu')()) }}
 {% endmacro %}
 
@@ -14,6 +19,15 @@
 
 {% macro duckdb__load_billing_files() %}
     {% if not execute %}
+        {{ return('') }}
+    {% endif %}
+    {% if project_name != 'arpu' and not arpu.billing_data_dir_is_set() %}
+        {#- Inside a host project the folder is the host's to name: the
+            project's demo data is never read there by default. -#}
+        {{ log("arpu: var arpu_billing_data_dir is not set, so no files are"
+            ~ " loaded; arpu reads the tables already in schema "
+            ~ arpu_var('billing_schema') ~ " (docs/dbt.md, vars).",
+            info=True) }}
         {{ return('') }}
     {% endif %}
     {% if arpu.billing_source() == 'stripe' %}
@@ -26,6 +40,17 @@
         {% do arpu.load_source_files('billing', arpu_var('billing_schema')) %}
     {% endif %}
     {{ return('') }}
+{% endmacro %}
+
+{#- Whether this run selected a node of arpu's (a model, seed, test or
+    source). -#}
+{% macro arpu_nodes_selected() %}
+    {% for unique_id in selected_resources %}
+        {% if unique_id.split('.')[1] == 'arpu' %}
+            {{ return(true) }}
+        {% endif %}
+    {% endfor %}
+    {{ return(false) }}
 {% endmacro %}
 
 {#- Load the files of one dbt source's tables (`<table>.csv` or
@@ -44,21 +69,34 @@
         {% set columns = source.columns.values() | list %}
         {% set path = arpu.find_billing_file(data_dir, table) %}
         {% if path is none %}
-            {% if source.meta.get('required') %}
-                {% do exceptions.raise_compiler_error(
-                    "Required table '" ~ table ~ "' not found: expected "
-                    ~ data_dir ~ "/" ~ table ~ ".csv or "
-                    ~ data_dir ~ "/" ~ table ~ ".parquet") %}
-            {% endif %}
-            {# An absent optional table reads as empty, with its columns. #}
             {% set select_list = [] %}
             {% for column in columns %}
                 {% do select_list.append(
                     'cast(null as varchar) as ' ~ adapter.quote(column.name)) %}
             {% endfor %}
-            {% do arpu.replace_relation(
-                schema, table, 'table',
-                'select ' ~ select_list | join(', ') ~ ' where false') %}
+            {% if source.meta.get('required') %}
+                {% set missing = "arpu: required table '" ~ table
+                    ~ "' not found: expected " ~ data_dir ~ "/" ~ table
+                    ~ ".csv or " ~ data_dir ~ "/" ~ table
+                    ~ ".parquet (var arpu_billing_data_dir)" %}
+                {% if project_name == 'arpu' %}
+                    {% do exceptions.raise_compiler_error(missing) %}
+                {% endif %}
+                {#- In a host project the host's own models still build:
+                    arpu's models that read the table fail with this
+                    message, and never read an earlier load's rows. -#}
+                {% do exceptions.warn(missing) %}
+                {% do arpu.replace_relation(
+                    schema, table, 'view',
+                    'select ' ~ select_list | join(', ')
+                    ~ " where error('" ~ missing | replace("'", "''") ~ "')") %}
+            {% else %}
+                {#- An absent optional table reads as empty, with its
+                    columns. -#}
+                {% do arpu.replace_relation(
+                    schema, table, 'table',
+                    'select ' ~ select_list | join(', ') ~ ' where false') %}
+            {% endif %}
         {% else %}
             {% set reader = arpu.billing_file_reader(
                 path, columns | map(attribute='name') | list) %}

@@ -58,6 +58,14 @@ stripe_pricing_model_key: pricing_model
 {% endmacro %}
 
 
+{#- Whether the var is set (prefixed or not), not left to its default. -#}
+{% macro arpu_var_is_set(name) %}
+    {%- set unset = '__arpu_var_unset__' -%}
+    {{ return(var('arpu_' ~ name, unset) != unset
+        or var(name, unset) != unset) }}
+{% endmacro %}
+
+
 {% macro warn_deprecated_vars() %}
     {%- if execute -%}
         {%- set unset = '__arpu_var_unset__' -%}
