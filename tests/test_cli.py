@@ -82,8 +82,8 @@ def test_missing_optional_files_are_fine_and_the_summary_reads(data, tmp_path):
     build = run_build(data, database_in(tmp_path))
     assert build.returncode == 0, build.stderr
     # As of January 1st, January is a snapshot on its first day.
-    assert ("As of 2024-01-01 (1 month reported), month 2024-01 (partial: a snapshot on "
-            "2024-01-01):") in build.stdout
+    assert ("As of 2024-01-01 (1 month reported), month 2024-01, amounts in USD:\n"
+            "  partial month: a snapshot on 2024-01-01, not the whole month\n") in build.stdout
     assert "paying accounts               1" in build.stdout
     assert "rejected" not in build.stdout
 

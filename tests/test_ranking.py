@@ -43,7 +43,7 @@ def summary_of(segments, bar):
             2 as months_reported, 3 as invoice_lines, 3 as invoice_lines_checked,
             'contract' as billing_source, 3 as revenue_lines, 3 as revenue_lines_accepted,
             0 as lines_updated_in_future, false as is_as_of_month_partial,
-            {bar} as min_segment_accounts;
+            {bar} as min_segment_accounts, 'EUR' as reporting_currency;
         create table over_refunded_lines (line_item_id text, refund_count bigint);
         create table mart_arpu_monthly as select date '2024-02-01' as month,
             5 as paying_accounts, 5 as paying_users, 50.0 as mrr, 10.0 as arpa,
@@ -56,16 +56,22 @@ def summary_of(segments, bar):
         create table rejected_rows_by_reason (source_table text, rejection_reason text,
             expected_forms text);
     """)
-    connection.executemany("insert into mart_arpu_by_segment values ('2024-02-01', ?, ?, ?, ?)",
-                           segments)
+    if segments:
+        connection.executemany(
+            "insert into mart_arpu_by_segment values ('2024-02-01', ?, ?, ?, ?)", segments)
     return summarize_connection(connection).text.splitlines()
+
+
+def test_the_summary_says_why_it_has_no_segment():
+    assert "Segments by ARPA: none, since no account pays in 2024-02." in summary_of([], 10)
 
 
 def test_the_summary_ranks_by_the_bar_the_build_recorded():
     segments = [("industry", "a", 3, 12.0), ("industry", "b", 2, 7.0)]
     # The project's default is 10: none of these reaches it, all are ranked.
     lines = summary_of(segments, 10)
-    assert "Segments by ARPA (none has 10 paying accounts: all ranked), top and bottom:" in lines
+    assert ("Segments by ARPA (every segment has fewer than 10 paying accounts: all ranked), "
+            "top and bottom:") in lines
     assert lines.index(f"  {'industry=a':<36} {'12.00':>12}  (3 accounts)") < lines.index(
         f"  {'industry=b':<36} {'7.00':>12}  (2 accounts)")
     # A build with min_segment_accounts 3 recorded it: only `a` reaches it.
@@ -73,4 +79,5 @@ def test_the_summary_ranks_by_the_bar_the_build_recorded():
     assert "Segments by ARPA (at least 3 paying accounts), top and bottom:" in lines
     assert not any(line.startswith("  industry=b") for line in lines)
     # As of February 29th (2024), February is whole: no "partial".
-    assert "As of 2024-02-29 (2 months reported), month 2024-02:" in lines
+    assert "As of 2024-02-29 (2 months reported), month 2024-02, amounts in EUR:" in lines
+    assert not any("partial" in line for line in lines)

@@ -164,7 +164,7 @@ def test_summary_escapes_every_value_it_quotes():
             2 as months_reported, 3 as invoice_lines, 3 as invoice_lines_checked,
             'stripe' as billing_source, 3 as revenue_lines, 2 as revenue_lines_accepted,
             0 as lines_updated_in_future, false as is_as_of_month_partial,
-            10 as min_segment_accounts;
+            10 as min_segment_accounts, 'US\x1b[2JD' as reporting_currency;
         create table over_refunded_lines (line_item_id text, refund_count bigint);
         create table stripe_input_summary (stripe_table text, outcome text, row_count bigint);
         insert into stripe_input_summary values
@@ -193,6 +193,7 @@ def test_summary_escapes_every_value_it_quotes():
             + " -50.0% month over month (threshold -5.0%)") in lines
     assert "  accounts             reason\\x9b1m" + " " * 24 + "        1" in lines
     assert "Warning: none" not in [line.strip() for line in lines]
+    assert "month 2024-02, amounts in US\\x1b[2JD:" in text
 
 
 # --- errors that quote file and column names ---------------------------------
@@ -315,3 +316,26 @@ def test_loader_errors_are_escaped(tmp_path, monkeypatch):
     assert str(raised.value) == (
         f"Could not read {tmp_path}/in\\x07: Could not read '\\x1b]0;PWNED\\x07'\n"
         "line two\\r")
+
+
+def test_progress_says_what_dbt_does_before_the_first_node():
+    """A first build parses for seconds: each step is said once, as it
+    starts, and dbt's own count is escaped like any other line."""
+    lines = []
+    progress = Progress(SimpleNamespace(write=lines.append, flush=lambda: None))
+
+    def event(name, msg=""):
+        progress(SimpleNamespace(info=SimpleNamespace(name=name, msg=msg)))
+
+    progress.start()
+    for name in ("MainReportVersion", "UnableToPartialParse", "SQLQuery", "LogHookStartLine",
+                 "LogHookStartLine"):
+        event(name)
+    event("FoundStats", f"Found 44 models, 100 data tests{ESC}[2J")
+    assert lines == [
+        "  dbt: starting ...\n",
+        "  dbt: reading the project ...\n",
+        "  dbt: parsing every model (first build here, or the project changed) ...\n",
+        "  dbt: on-run-start hooks (on DuckDB: loading the input files) ...\n",
+        "  dbt: found 44 models, 100 data tests\\x1b[2J\n",
+    ]

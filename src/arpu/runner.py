@@ -13,7 +13,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from arpu.text import printable
 
@@ -77,16 +77,42 @@ class DbtOutcome:
 
 
 class Progress:
-    """Prints one line per finished node: `[ 12/45] OK     model  fct_revenue`."""
+    """Prints what dbt is doing from its first second: reading the project
+    (a first parse takes seconds), what it found, the on-run-start hooks,
+    then one line per finished node: `[ 12/45] OK     model  fct_revenue`."""
+
+    # dbt's events before the first node, and the line each prints.
+    STEPS = {
+        "MainReportVersion": "  dbt: reading the project ...",
+        "UnableToPartialParse": "  dbt: parsing every model (first build here, or the project "
+                                "changed) ...",
+        "LogHookStartLine": "  dbt: on-run-start hooks (on DuckDB: loading the input files) ...",
+    }
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.total = 0
         self.done = 0
+        self.said: set[str] = set()
+
+    def start(self) -> None:
+        """Said before dbt is loaded, which takes a second or two."""
+        self._say("  dbt: starting ...")
+
+    def _say(self, line: str) -> None:
+        self.stream.write(line + "\n")
+        self.stream.flush()
 
     def __call__(self, event) -> None:  # dbt EventMsg
         name = event.info.name
-        if name == "LogStartLine":
+        if name in self.STEPS and name not in self.said:
+            self.said.add(name)
+            self._say(self.STEPS[name])
+        elif name == "FoundStats":
+            # "Found 44 models, 100 data tests, ...": the project's own words.
+            self._say(f"  dbt: {printable(event.info.msg)[:1].lower()}"
+                      f"{printable(event.info.msg)[1:]}")
+        elif name == "LogStartLine":
             self.total = max(self.total, event.data.total)
         elif name == "NodeFinished":
             info = event.data.node_info
@@ -97,11 +123,8 @@ class Progress:
             width = len(str(max(self.total, self.done)))
             # Names come from the project, not the data; escaped all the
             # same, since this line bypasses cli.py's output guard.
-            self.stream.write(
-                f"  [{self.done:>{width}}/{max(self.total, self.done)}] {label:<6} "
-                f"{printable(info.resource_type):<6} {printable(info.node_name)}\n"
-            )
-            self.stream.flush()
+            self._say(f"  [{self.done:>{width}}/{max(self.total, self.done)}] {label:<6} "
+                      f"{printable(info.resource_type):<6} {printable(info.node_name)}")
 
 
 # DuckDB's file format for published databases: readable by DuckDB 1.1 and
@@ -225,7 +248,7 @@ def run_dbt(
     work: Path,
     variables: dict[str, str],
     storage_version: str = DEFAULT_STORAGE_VERSION,
-    progress: Callable | None = None,
+    progress: Progress | None = None,
     target: str = "duckdb",
     environment: dict[str, str] | None = None,
 ) -> DbtOutcome:
@@ -312,9 +335,11 @@ def _invoke(
     database: Path | None,
     work: Path,
     variables: dict[str, str],
-    progress: Callable | None,
+    progress: Progress | None,
     target: str,
 ) -> DbtOutcome:
+    if progress is not None:
+        progress.start()
     from dbt.cli.main import dbtRunner
 
     project = project_dir().resolve()

@@ -33,10 +33,10 @@ def _segments(connection, month, min_accounts: int) -> list[str]:
     ).fetchall()
     ranked, large = ranked_segments([dict(zip(names, row)) for row in rows], min_accounts)
     if not ranked:
-        return []
+        return [f"Segments by ARPA: none, since no account pays in {month:%Y-%m}."]
     picked = ranked if len(ranked) <= 6 else ranked[:3] + ranked[-3:]
     bar = (f"at least {min_accounts:,} paying accounts" if large
-           else f"none has {min_accounts:,} paying accounts: all ranked")
+           else f"every segment has fewer than {min_accounts:,} paying accounts: all ranked")
     lines = [f"Segments by ARPA ({bar}), top and bottom:"]
     for index, row in enumerate(picked):
         if len(ranked) > 6 and index == 3:
@@ -138,11 +138,11 @@ def summarize_connection(connection) -> Summary:
     try:
         (as_of, first_month, last_month, months, invoice_lines, lines_checked,
          source, revenue_lines, revenue_accepted, future, partial,
-         min_segment_accounts) = connection.execute(
+         min_segment_accounts, currency) = connection.execute(
             "select as_of_date, first_month, last_month, months_reported, "
             "invoice_lines, invoice_lines_checked, billing_source, revenue_lines, "
             "revenue_lines_accepted, lines_updated_in_future, is_as_of_month_partial, "
-            "min_segment_accounts from main.arpu_build_info"
+            "min_segment_accounts, reporting_currency from main.arpu_build_info"
         ).fetchone()
         # Drafts and the like are normal, not warnings; but they are counted,
         # so that no Stripe row disappears without a word.
@@ -197,8 +197,8 @@ def summarize_connection(connection) -> Summary:
         month, accounts, users, mrr, arpa, arpu, new_accounts = row
         lines += [
             f"As of {as_of} ({months} month{'s' if months != 1 else ''} reported), "
-            f"month {month:%Y-%m}" + (f" (partial: a snapshot on {as_of})" if partial else "")
-            + ":",
+            f"month {month:%Y-%m}, amounts in {printable(currency)}:",
+            *([_partial_month(month, as_of, months)] if partial else []),
             f"  paying accounts  {accounts:>14,}   (new: {new_accounts:,})",
             f"  paying users     {users:>14,}",
             f"  MRR              {money(mrr):>14}",
@@ -224,6 +224,14 @@ def summarize_connection(connection) -> Summary:
     if over_refunded_lines:
         warnings.append(_over_refund_warning(over_refunded_lines, over_refunds))
     return Summary("\n".join(lines + warnings), rejected_rows, warnings)
+
+
+def _partial_month(month: dt.date, as_of: dt.date, months: int) -> str:
+    """The as-of month ends before its last day: its numbers are a snapshot
+    on the as-of date (docs/metrics.md section 1), not a whole month's."""
+    before = (month - dt.timedelta(days=1)).replace(day=1)
+    whole = f"; the last whole month is {before:%Y-%m}" if months > 1 else ""
+    return f"  partial month: a snapshot on {as_of}, not the whole month{whole}"
 
 
 def _over_refund_warning(lines: int, refunds: int) -> str:
