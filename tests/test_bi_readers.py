@@ -5,6 +5,7 @@ team whose readers are all on DuckDB 2.x may choose the newer format."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from arpu.project import published_names
 from conftest import ROOT, build_env, build_ok, database_in, run_build, write_tables
 from test_publishing import ACCOUNTS, lines
 
@@ -118,3 +120,25 @@ def test_teams_on_duckdb_2_may_choose_the_new_format(data, tmp_path):
     build = run_build(data, database, env=build_env(ARPU_DUCKDB_STORAGE_VERSION="latest"))
     assert build.returncode == 0, build.stderr
     assert storage_version(database).startswith("v2.")
+
+
+def test_docs_generate_reads_the_published_file_without_writing_it(demo_build, tmp_path):
+    """`dbt docs generate --target duckdb_readonly` (docs/bi.md): the
+    catalog lists the published tables, and the file is byte for byte what
+    the build published (through the read-write target, dbt grew it)."""
+    database = demo_build.database
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "profiles.yml").write_text((ROOT / "profiles.example.yml").read_text())
+    target = tmp_path / "target"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "docs", "generate", "--target",
+         "duckdb_readonly", "--project-dir", str(ROOT), "--profiles-dir", str(profiles),
+         "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
+        capture_output=True, text=True, cwd=tmp_path,
+        env=build_env(ARPU_DUCKDB_PATH=str(database)))
+    assert done.returncode == 0, done.stdout + done.stderr
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert {node.split(".")[-1] for node in catalog["nodes"]} == published_names(ROOT)
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from arpu.build import EMPTY_BUILD, BuildFailed, BuildRefused, cleanup_note, run_build
+from arpu.engines.duckdb import write_semantic_manifest
 from arpu.runner import DbtOutcome
 
 pytestmark = pytest.mark.unit
@@ -157,3 +158,22 @@ def test_an_engine_that_always_builds_from_scratch_says_why():
     engine = Scratch()
     _, said = build(engine)
     assert said == ["announce this engine builds from scratch"]
+
+
+def test_the_builds_semantic_manifest_goes_where_mf_reads_it(tmp_path):
+    built, project = tmp_path / "work" / "target", tmp_path / "project"
+    built.mkdir(parents=True)
+    project.mkdir()
+    (built / "semantic_manifest.json").write_text('{"semantic_models": []}')
+    assert write_semantic_manifest(built, project) is None
+    assert [p.name for p in (project / "target").iterdir()] == ["semantic_manifest.json"]
+    assert (project / "target" / "semantic_manifest.json").read_text() == (
+        '{"semantic_models": []}')
+    # A project folder that cannot take it (here target/ is a file): a
+    # note, and the build stands.
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "target").write_text("")
+    note = write_semantic_manifest(built, blocked)
+    assert note.startswith(f"MetricFlow's {blocked}/target/semantic_manifest.json was not "
+                           "updated (")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import math
 import os
 import shutil
@@ -15,11 +16,13 @@ import subprocess
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import ROOT, Build
 
 from arpu.project import segment_types
+from arpu.runner import work_dir
 
 SEGMENT_TYPES = segment_types(ROOT)
 MONEY = {"mrr", "total_revenue"}
@@ -29,9 +32,10 @@ RATIOS = {"arpa", "arpu", "new_arpa"}
 
 @pytest.fixture(scope="module")
 def metricflow(tmp_path_factory, demo_build) -> tuple[Build, Path, dict[str, str]]:
-    """The demo build, and a copy of the project parsed against it: `mf`
-    reads target/semantic_manifest.json under the project folder, and the
-    manifest names the DuckDB catalog after the database file."""
+    """The demo build, and a copy of the project with the semantic manifest
+    that build wrote (`arpu build` copies the same file into the project's
+    target/, where `mf` reads it): its catalog is the published file's.
+    `mf` connects through the profile's duckdb_readonly target."""
     if shutil.which("mf") is None:
         pytest.fail("MetricFlow is not installed: pip install -e '.[metrics]'")
     work = tmp_path_factory.mktemp("semantic")
@@ -45,11 +49,11 @@ def metricflow(tmp_path_factory, demo_build) -> tuple[Build, Path, dict[str, str
     shutil.copytree(ROOT / "tests" / "dbt", project / "tests" / "dbt")
     shutil.copy(ROOT / "profiles.example.yml", project / "profiles.yml")
     env = {**os.environ, "ARPU_DUCKDB_PATH": str(build.database),
-           "DBT_PROFILES_DIR": str(project)}
+           "DBT_PROFILES_DIR": str(project), "DBT_TARGET": "duckdb_readonly"}
     env.pop("DBT_TARGET_PATH", None)
-    parsed = subprocess.run(["dbt", "parse", "--quiet"], cwd=project, env=env,
-                            capture_output=True, text=True)
-    assert parsed.returncode == 0, parsed.stdout + parsed.stderr
+    (project / "target").mkdir()
+    shutil.copy(work_dir(build.database) / "target" / "semantic_manifest.json",
+                project / "target" / "semantic_manifest.json")
     return build, project, env
 
 
@@ -141,3 +145,25 @@ def test_movement_metrics_and_the_quick_ratio_equal_the_marts(metricflow):
         if answer["new_mrr"]:
             assert Decimal(answer["new_mrr"]) == Decimal(answer["new_movement_mrr"])
         assert_same("quick_ratio", answer["quick_ratio"], row["quick_ratio"], f"{row['month']}")
+
+
+def test_mf_reads_the_published_file_while_a_bi_tool_holds_it_open(metricflow):
+    """A BI tool's read-only connection is open: `mf` through the default
+    (read-write) target cannot take DuckDB's lock; through duckdb_readonly
+    it answers, and the file's bytes do not change."""
+    build, project, env = metricflow
+    before = hashlib.sha256(build.database.read_bytes()).hexdigest()
+    connection = duckdb.connect(str(build.database), read_only=True)
+    try:
+        rows = mf_query(metricflow, ["mrr"], ["metric_time__month"])
+        writer = subprocess.run(
+            ["mf", "query", "--metrics", "mrr", "--group-by", "metric_time__month",
+             "--quiet"],
+            cwd=project, env={**env, "DBT_TARGET": "duckdb"}, capture_output=True, text=True)
+        months = connection.execute("select count(*) from main.mart_arpu_monthly").fetchone()
+    finally:
+        connection.close()
+    assert "Conflicting lock" in writer.stdout + writer.stderr
+    # Every month with a paying account has a row.
+    assert 0 < len(rows) <= months[0]
+    assert hashlib.sha256(build.database.read_bytes()).hexdigest() == before

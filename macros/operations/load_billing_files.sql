@@ -5,9 +5,14 @@
     Warehouse targets already hold the tables: nothing to do there.
 #}
 {% macro load_billing_files(hook=false) %}
-    {#- As the on-run-start hook, only for a run that selected a node of
-        arpu's: a host project's run of its own models loads nothing. -#}
-    {% if hook and execute and not arpu.arpu_nodes_selected() %}
+    {#- As the on-run-start hook, only for a command that builds or tests
+        (not `dbt docs generate`, which reads the published file through a
+        read-only target) and a run that selected a node of arpu's: a host
+        project's run of its own models loads nothing. -#}
+    {% if hook and execute and (
+            flags.WHICH not in ['build', 'run', 'seed', 'test', 'snapshot',
+                                'freshness', 'retry']
+            or not arpu.arpu_nodes_selected()) %}
         {{ return('') }}
     {% endif %}
     {{ return(adapter.dispatch('load_billing_files', 'arpu')()) }}

@@ -9,8 +9,9 @@ dbt's partial parsing carries over from one build to the next."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterator
 
@@ -119,6 +120,9 @@ class DuckDBEngine:
         whole_size, replaced = delta or (self.published.stat().st_size, None)
         note = publish(self.published, self.database)
         record_published(self.work, self.storage_version, whole_size, changes)
+        unwritten = write_semantic_manifest(self.log_folder / "target", self.project)
+        if unwritten:
+            note = f"{note}\n{unwritten}" if note else unwritten
         if replaced is not None:
             parts = ", ".join(f"{name} {count:,}" for name, count in sorted(replaced.items()))
             applied = (f"Published by updating a copy of the last published file: the marts "
@@ -142,3 +146,25 @@ class DuckDBEngine:
 
     def reader(self):
         return duckdb.connect(str(self.database), read_only=True)
+
+
+def write_semantic_manifest(built_target: Path, project: Path) -> str | None:
+    """Put the build's semantic_manifest.json where MetricFlow reads it,
+    the project's target/, so that `DBT_TARGET=duckdb_readonly mf query`
+    works right after a build (docs/bi.md). It names the catalog of the
+    working file, which DuckDB names after the part of the file name
+    before its first dot, as the published file's. Replaced in one rename:
+    `mf` never reads half of it. Returns a note when the folder cannot be
+    written (an installed copy of the project), which fails nothing."""
+    target = project / "target" / "semantic_manifest.json"
+    partial = target.with_name(f".semantic_manifest.{os.getpid()}.json")
+    try:
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(built_target / "semantic_manifest.json", partial)
+        os.replace(partial, target)
+    except OSError as error:
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
+        return (f"MetricFlow's {target} was not updated ({error.strerror or error}): "
+                "run `dbt parse` there before `mf query` (docs/bi.md).")
+    return None
