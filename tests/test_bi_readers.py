@@ -30,7 +30,11 @@ counts = {}
 for name in json.loads(sys.argv[2]):
     counts[name] = connection.execute(f'select count(*) from main."{name}"').fetchone()[0]
     connection.execute(f'select * from main."{name}"').fetchall()
-print(json.dumps({"version": duckdb.__version__, "counts": counts}))
+# What a BI tool's schema browser lists: every table and view of the file.
+listed = [schema + "." + name for schema, name in connection.execute(
+    "select table_schema, table_name from information_schema.tables "
+    "where table_catalog = current_database()").fetchall()]
+print(json.dumps({"version": duckdb.__version__, "counts": counts, "listed": listed}))
 """
 
 
@@ -91,6 +95,11 @@ def test_duckdb_1_1_reads_every_mart_of_a_published_build(old_duckdb, data, tmp_
     assert set(read["counts"]) == set(marts())
     assert read["counts"]["mart_arpu_monthly"] == 1
     assert read["counts"]["arpu_build_info"] == 1
+    # A BI user sees the published objects and nothing else (no input,
+    # staging or intermediate table), in this DuckDB and today's.
+    published = sorted(f"main.{name}" for name in published_names(ROOT))
+    assert sorted(read["listed"]) == published
+    assert sorted(read_with(Path(sys.executable), database)["listed"]) == published
 
 
 def test_plain_dbt_through_the_profile_writes_the_old_format(old_duckdb, tmp_path):
