@@ -72,6 +72,12 @@ _data_option = click.option(
     help="Folder of contract files (<table>.csv or .parquet). Default: the bundled demo data.",
 )
 
+_schema_option = click.option(
+    "--schema",
+    help="postgres/spark: schema the marts are published to (default: env ARPU_SCHEMA, "
+    "else arpu).",
+)
+
 _source_option = click.option(
     "--source",
     type=click.Choice(SOURCES),
@@ -148,11 +154,7 @@ def main() -> None:
     help="Engine: the DuckDB file, or the warehouse of profiles.example.yml's target "
     "(its contract tables loaded by `arpu load` or your ELT).",
 )
-@click.option(
-    "--schema",
-    help="postgres/spark: schema the marts are published to (default: env ARPU_SCHEMA, "
-    "else arpu).",
-)
+@_schema_option
 @_source_option
 @click.pass_context
 def build(
@@ -364,8 +366,13 @@ def _report_failure(outcome, work: Path, unchanged: str, cleanup: str = "") -> N
     help="Show the last N months (at least 2). Default: the last 120 (ten years); a "
     "database spanning more gets a warning, on stderr and on the page.",
 )
+@click.option("--target", type=click.Choice(["duckdb", "postgres"]), default="duckdb",
+              show_default=True, envvar="ARPU_TARGET",
+              help="Where the marts are: the DuckDB file (--database) or a PostgreSQL "
+              "schema (--schema; libpq's variables).")
+@_schema_option
 def report(database: Path, out: Path, targets: Path | None, mix_segment_type: str,
-           months: str | None) -> None:
+           months: str | None, target: str, schema: str | None) -> None:
     """Write one HTML page of charts of the marts; it works offline.
 
     Exit codes: 0 written (its path is printed); 1 the page could not be
@@ -377,8 +384,9 @@ def report(database: Path, out: Path, targets: Path | None, mix_segment_type: st
     from arpu.report import ReportError, make_report, parse_months
 
     try:
-        written, warning = make_report(database, out, targets, mix_segment_type,
-                                       parse_months(months))
+        written, warning = make_report(
+            database, out, targets, mix_segment_type, parse_months(months),
+            postgres_schema=(schema or "") if target == "postgres" else None)
     except ReportError as error:
         _fail(f"{error}\nNothing was written.", EXIT_INPUT)
     except OSError as error:

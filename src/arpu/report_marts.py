@@ -120,13 +120,23 @@ def read_marts(
             f"({printable(_first_line(error))}); "
             "run `arpu build` first, or point --database at the file it published."
         ) from None
+    return read_marts_from(connection, str(database), mix_segment_type, months)
+
+
+def read_marts_from(connection, where: str,
+                    mix_segment_type: str = DEFAULT_MIX_SEGMENT_TYPE,
+                    months: int | None = None) -> Marts:
+    """The same from a DuckDB connection whose schema main holds the marts
+    (a warehouse's, warehouse_marts.py); `where` names them in messages.
+    The connection is closed afterwards."""
+    check_segment_type(mix_segment_type)
     try:
-        _check_tables(connection, database)
-        return _read(connection, database, mix_segment_type, months)
+        _check_tables(connection, where)
+        return _read(connection, where, mix_segment_type, months)
     except duckdb.Error as error:
         # A column missing from a table: a database of another arpu version.
         raise ReportError(
-            f"{database}: reading the marts failed ({_first_line(error)}); "
+            f"{where}: reading the marts failed ({_first_line(error)}); "
             "run `arpu build` again with this version of arpu."
         ) from None
     finally:
@@ -137,7 +147,7 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _check_tables(connection, database: Path) -> None:
+def _check_tables(connection, database: Path | str) -> None:
     present = {
         name
         for (name,) in connection.execute(
@@ -186,7 +196,8 @@ def _months(connection, months: int) -> tuple[int, int, dt.date | None, dt.date 
     ).fetchone()
 
 
-def _read(connection, database: Path, mix_segment_type: str, months: int | None) -> Marts:
+def _read(connection, database: Path | str, mix_segment_type: str,
+          months: int | None) -> Marts:
     build = _rows(
         connection,
         "select project_version, reporting_currency, as_of_date, first_month, last_month, "

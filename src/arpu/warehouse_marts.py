@@ -1,0 +1,63 @@
+"""A warehouse's published marts as a DuckDB connection, for `arpu report
+--target postgres`: the page reads the same queries from it as from the
+published file. The tables the report reads (the exposure arpu_report)
+are copied once, each in its own column types, into an in-memory
+database's schema main."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from arpu.project import exposure_tables
+from arpu.runner import project_dir
+from arpu.warehouse import postgres_connection
+
+# PostgreSQL's column types as DuckDB's; numeric keeps its precision and
+# scale (money stays exact).
+_TYPES = {
+    "bigint": "bigint", "integer": "integer", "smallint": "smallint",
+    "double precision": "double", "real": "float", "boolean": "boolean", "date": "date",
+    "text": "varchar", "character varying": "varchar",
+    "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
+}
+
+
+def _duckdb_type(data_type: str, precision: int | None, scale: int | None) -> str:
+    if data_type == "numeric":
+        return f"decimal({precision}, {scale})" if precision else "double"
+    return _TYPES.get(data_type, "varchar")
+
+
+def postgres_marts(schema: str) -> duckdb.DuckDBPyConnection:
+    """The tables of the exposure arpu_report in `schema`, copied through
+    CSV (PostgreSQL's COPY, DuckDB's typed reader). A table the schema
+    lacks is left out: the report names it. WarehouseError: no server."""
+    tables = exposure_tables(project_dir(), "arpu_report")
+    target = duckdb.connect()
+    with postgres_connection() as connection, tempfile.TemporaryDirectory(
+            prefix="arpu-report-") as scratch:
+        cursor = connection.cursor()
+        cursor.execute(
+            "select table_name, column_name, data_type, numeric_precision, numeric_scale "
+            "from information_schema.columns where table_schema = %s "
+            "and table_name = any(%s) order by table_name, ordinal_position",
+            [schema, list(tables)])
+        columns: dict[str, dict[str, str]] = {}
+        for table, column, data_type, precision, scale in cursor.fetchall():
+            columns.setdefault(table, {})[column] = _duckdb_type(data_type, precision, scale)
+        for table, types in columns.items():
+            path = Path(scratch) / f"{table}.csv"
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                cursor.copy_expert(
+                    f'copy (select * from "{schema}"."{table}") to stdout '
+                    "with (format csv, header true)",
+                    handle)
+            declared = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
+            target.execute(
+                f'create table main."{table}" as select * from read_csv(?, header = true, '
+                f"columns = {{{declared}}}, nullstr = '', allow_quoted_nulls = false)",
+                [str(path)])
+    return target
