@@ -122,3 +122,9 @@ def test_the_demo_report_in_chromium(demo_report, tmp_path):
         assert chart["marks"] > 0, chart
         assert chart["height"] > 100, chart
     assert screenshot.stat().st_size > 10_000
+
+
+def test_the_demo_page_weighs_at_most_2_mb(demo_report):
+    """plotly.js's cartesian bundle (1.5 MB) and 27 months of marts: the
+    page mails and opens quickly. The test above draws every chart with it."""
+    assert demo_report.stat().st_size <= 2_000_000

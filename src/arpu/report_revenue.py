@@ -87,18 +87,27 @@ def _waterfall(marts: Marts) -> str:
         ("FX", row["fx_mrr"], "relative"),
         (f"closing ({month:%Y-%m})", row["closing_mrr"], "absolute"),
     ]
-    figure = go.Figure(go.Waterfall(
+    bases = _waterfall_bases([value for _, value, _ in steps])
+    # Bars from a base (plotly.js's cartesian bundle has no waterfall
+    # trace): a total stands on zero, a movement on the level before it.
+    figure = go.Figure(go.Bar(
         x=[label for label, _, _ in steps], y=[num(value) for _, value, _ in steps],
-        measure=[measure for _, _, measure in steps],
+        base=[float(base) for base in bases],
+        marker={"color": [BLUE if measure == "absolute" else GREEN if value >= 0 else RED
+                          for _, value, measure in steps]},
         text=[money(value) if measure == "absolute" else signed_money(value)
               for _, value, measure in steps],
-        textposition="outside", connector={"line": {"color": GRAY}},
-        increasing={"marker": {"color": GREEN}}, decreasing={"marker": {"color": RED}},
-        totals={"marker": {"color": BLUE}},
+        textposition="outside", cliponaxis=False,
         hovertemplate="%{x}: %{text}<extra></extra>",
     ))
     figure.update_layout(
         title={"text": f"MRR movements in {month:%B %Y}", "x": 0.01},
+        # The connectors: each level, from its bar to the next one.
+        shapes=[{"type": "line", "xref": "x", "yref": "y", "x0": index, "x1": index + 1,
+                 "y0": float(level), "y1": float(level), "layer": "below",
+                 "line": {"color": GRAY, "width": 1}}
+                for index, level in enumerate(_waterfall_levels(
+                    [value for _, value, _ in steps])[:-1])],
         yaxis_range=_waterfall_range([value for _, value, _ in steps]),
         yaxis_title=f"MRR ({marts.build['reporting_currency']})", yaxis_tickformat=",.0f",
         showlegend=False,
@@ -106,13 +115,31 @@ def _waterfall(marts: Marts) -> str:
     return chart(figure, "chart-mrr-waterfall", 440)
 
 
-def _waterfall_range(values: list) -> list[float]:
-    """A y range around the running levels: from zero, movements of a few
-    percent of MRR would be slivers. Only the axis uses this sum."""
+def _waterfall_levels(values: list) -> list[Decimal]:
+    """The level after each step: the opening and closing MRR as the mart
+    gives them, a movement added to the level before it. Only the drawing
+    uses these sums (where each bar stands); the closing bar is the mart's
+    closing_mrr, and the identity opening + movements = closing is a data
+    test of the mart."""
     levels, running = [], Decimal(0)
     for index, value in enumerate(values):
         running = value if index in (0, len(values) - 1) else running + value
         levels.append(running)
+    return levels
+
+
+def _waterfall_bases(values: list) -> list[Decimal]:
+    """Where each bar starts: zero for the opening and closing totals, the
+    level before it for a movement."""
+    levels = _waterfall_levels(values)
+    return [Decimal(0) if index in (0, len(values) - 1) else levels[index - 1]
+            for index in range(len(values))]
+
+
+def _waterfall_range(values: list) -> list[float]:
+    """A y range around the running levels: from zero, movements of a few
+    percent of MRR would be slivers."""
+    levels = _waterfall_levels(values)
     low, high = float(min(levels)), float(max(levels))
     margin = max(high - low, abs(high) * 0.02, 1.0)
     return [max(0.0, low - margin) if low >= 0 else low - margin, high + margin * 0.6]
