@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 import shutil
@@ -69,9 +70,9 @@ APRIL_MRRS = [100.0, 150.0, 250.0]
 MEDIAN_APRIL = D(150)
 P90_APRIL = D(150) + D("0.8") * (D(250) - D(150))
 
-CHARTS = ["chart-arpa-arpu", "chart-segments", "chart-cohort-curves", "chart-cohort-retention",
-          "chart-mrr-histogram", "chart-mrr-waterfall", "chart-mrr-bridge", "chart-arpa-mix",
-          "chart-retention"]
+CHARTS = ["chart-trend", "chart-arpa-arpu", "chart-segments", "chart-cohort-curves",
+          "chart-cohort-retention", "chart-mrr-histogram", "chart-mrr-waterfall",
+          "chart-mrr-bridge", "chart-arpa-mix", "chart-retention", "chart-unit-economics"]
 GOOD_TARGETS = "month,metric,target\n2025-03,arpa,220\n2025-04-01,arpa,180\n2025-04,arpu,90.5\n"
 
 
@@ -160,22 +161,43 @@ def figure(page: str, chart_id: str) -> tuple[list, dict]:
 
 
 def test_headline_numbers_are_those_worked_out_by_hand(page):
+    # April is partial (a snapshot on April 1): compared, uncoloured, and said so.
+    vs = "vs March 2025 (partial vs whole month)"
     assert card(page, "mrr")[:2] == (money(MRR_APRIL),
-                                     f"{signed_money(MRR_APRIL - MRR_MARCH)} vs March 2025")
+                                     f"{signed_money(MRR_APRIL - MRR_MARCH)} {vs}")
     assert card(page, "arr")[:2] == (money(12 * MRR_APRIL),
-                                     f"{signed_money(12 * (MRR_APRIL - MRR_MARCH))} vs March 2025")
+                                     f"{signed_money(12 * (MRR_APRIL - MRR_MARCH))} {vs}")
     # ARPA 500 / 3 = 166.67, against 450 / 2 = 225: -25.9%.
     assert card(page, "arpa")[:2] == (money(ARPA_APRIL),
-                                      f"{percent(ARPA_APRIL / ARPA_MARCH - 1)} vs March 2025")
-    assert card(page, "arpa") == ("166.67", "-25.9% vs March 2025",
+                                      f"{percent(ARPA_APRIL / ARPA_MARCH - 1)} {vs}")
+    assert card(page, "arpa") == ("166.67", f"-25.9% {vs}",
                                   f"MRR per paying account; median {money(MEDIAN_APRIL)}")
     # ARPU 500 / 6 = 83.33, against 450 / 3 = 150: -44.4%.
     assert card(page, "arpu") == (money(ARPU_APRIL),
-                                  f"{percent(ARPU_APRIL / ARPU_MARCH - 1)} vs March 2025",
+                                  f"{percent(ARPU_APRIL / ARPU_MARCH - 1)} {vs}",
                                   f"MRR per paying user; {USERS_APRIL} paying users")
     assert card(page, "accounts") == (
-        str(ACCOUNTS_APRIL), f"+{ACCOUNTS_APRIL - ACCOUNTS_MARCH} vs March 2025",
+        str(ACCOUNTS_APRIL), f"+{ACCOUNTS_APRIL - ACCOUNTS_MARCH} {vs}",
         "2 new, 0 reactivated, 1 churned")
+
+
+def test_a_partial_month_is_compared_uncoloured_and_drawn_apart(small):
+    """Against a whole month the partial as-of month's change is not like
+    for like: grey, not green or red; every chart of months shades it."""
+    marts = read_marts(small)
+    partial = render(marts)
+    assert re.search(r'id="kpi-mrr">.*?class="kpi-change flat"', partial, re.S)
+    for chart_id in ("chart-trend", "chart-arpa-arpu", "chart-retention", "chart-mrr-bridge",
+                     "chart-unit-economics"):
+        _, layout = figure(partial, chart_id)
+        bands = [shape for shape in layout["shapes"] if shape["type"] == "rect"]
+        assert bands and all(band["x0"].startswith("2025-03-1") for band in bands), chart_id
+        assert any(note["text"] == "partial" for note in layout["annotations"]), chart_id
+    marts.build["is_as_of_month_partial"] = False
+    whole = render(marts)
+    assert re.search(r'id="kpi-mrr">.*?class="kpi-change up"', whole, re.S)
+    _, layout = figure(whole, "chart-trend")
+    assert not [shape for shape in layout.get("shapes", []) if shape["type"] == "rect"]
 
 
 def test_as_of_date_partial_month_and_build_info(page):
@@ -219,10 +241,13 @@ def test_segments_are_ranked_by_the_bar_the_build_used(small, tmp_path):
 
 def test_histogram_marks_the_marts_median_and_p90(page):
     data, layout = figure(page, "chart-mrr-histogram")
-    assert sorted(data[0]["x"]) == APRIL_MRRS
+    # Binned on a log scale: the accounts' log10(MRR), ticks labelled in money.
+    assert sorted(data[0]["x"]) == pytest.approx([math.log10(mrr) for mrr in APRIL_MRRS])
     lines = sorted(shape["x0"] for shape in layout["shapes"])
-    assert lines == pytest.approx(sorted([float(MEDIAN_APRIL), float(P90_APRIL),
-                                          float(ARPA_APRIL)]))
+    assert lines == pytest.approx(sorted(math.log10(value) for value in (
+        MEDIAN_APRIL, P90_APRIL, ARPA_APRIL)))
+    ticks = dict(zip(layout["xaxis"]["ticktext"], layout["xaxis"]["tickvals"]))
+    assert ticks["100"] == pytest.approx(2) and ticks["200"] == pytest.approx(math.log10(200))
     labels = {annotation["text"].strip() for annotation in layout["annotations"]}
     assert {f"median {money(MEDIAN_APRIL)}", f"p90 {money(P90_APRIL)}"} <= labels
 
@@ -236,6 +261,38 @@ def test_waterfall_of_april(page):
     assert data[0]["base"] == [0.0, 450.0, 800.0, 800.0, 800.0, 800.0, 500.0, 0.0]
     colours = data[0]["marker"]["color"]
     assert colours[0] == colours[-1] != colours[1] != colours[5]
+
+
+def test_mrr_and_accounts_trend_by_hand(page):
+    data, layout = figure(page, "chart-trend")
+    traces = {trace["name"]: trace for trace in data}
+    # MRR: Jan and Feb A 100 + B 300; Mar A 150 + B 300; Apr A, C, D.
+    assert traces["MRR"]["y"] == [400.0, 400.0, float(MRR_MARCH), float(MRR_APRIL)]
+    assert traces["MRR"]["customdata"][-1] == money(12 * MRR_APRIL)
+    assert traces["paying accounts"]["y"] == [2, 2, ACCOUNTS_MARCH, ACCOUNTS_APRIL]
+    # Jan: A and B new (400). Mar: A expands by 50. Apr: C and D new (350),
+    # B churns (300, drawn down).
+    assert traces["new MRR"]["y"] == [400.0, 0.0, 0.0, 350.0]
+    assert traces["expansion MRR"]["y"] == [0.0, 0.0, 50.0, 0.0]
+    assert traces["churned MRR"]["y"] == [-0.0, -0.0, -0.0, -300.0]
+    assert traces["new accounts"]["y"] == [2, 0, 0, 2]
+    assert traces["churned accounts"]["y"] == [0, 0, 0, -1]
+    # Counts get whole-number ticks, and a short history a tick per month.
+    assert layout["yaxis2"]["tickformat"] == ",d" and layout["yaxis2"]["dtick"] == 1
+    assert layout["xaxis"]["dtick"] == "M1"
+
+
+def test_unit_economics_by_hand(page):
+    data, _ = figure(page, "chart-unit-economics")
+    traces = {trace["name"]: trace["y"] for trace in data}
+    # April: B, one of March's 2 paying accounts, stopped paying.
+    assert traces["churn in the month"][-1] == pytest.approx(0.5)
+    # 12-month rate in April: 1 churned over Jan..Apr / paying Dec..Mar (0 + 2 + 2 + 2).
+    assert traces["monthly churn, 12-month rate"][-1] == pytest.approx(1 / 6)
+    # LTV = ARPA 166.67 x 0.8 / (1/6); no acquisition spend: no CAC.
+    assert traces["LTV"][-1] == pytest.approx(float(ARPA_APRIL) * 0.8 * 6)
+    assert traces["CAC"] == [None] * 4
+    assert "No acquisition_spend row covers April 2025" in page
 
 
 def test_top_and_bottom_segment_of_the_as_of_month(page):
@@ -279,6 +336,13 @@ def test_alerts_of_the_as_of_month(page):
     assert "<code>arpa_decline</code></td><td>all accounts</td>" in alerts
     assert "<code>arpu_decline</code></td><td>all accounts</td>" in alerts
     assert "new_below_blended</code></td><td>all" not in alerts
+    # Grouped first: one line per type, the whole base's value, no segment
+    # alert (every segment type has fewer than 10 accounts).
+    groups = re.findall(r'<tr><td><span title="(\w+)">([^<]*)</span></td>'
+                        r'<td class="num">(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', alerts)
+    # In the marts' order: the larger fall first.
+    assert groups == [("arpu_decline", "ARPU fell", "1", "-44.4%", "-"),
+                      ("arpa_decline", "ARPA fell", "1", "-25.9%", "-")]
 
 
 def test_one_copy_of_plotly_and_nothing_to_fetch(page):
@@ -692,7 +756,7 @@ def test_months_fewer_than_the_database_keeps_the_as_of_month_right(small, page,
     cut = out.read_text(encoding="utf-8")
     for key in ("mrr", "arr", "arpa", "arpu", "accounts"):
         assert card(cut, key) == card(page, key), key
-    assert card(cut, "mrr")[1] == f"{signed_money(MRR_APRIL - MRR_MARCH)} vs March 2025"
+    assert card(cut, "mrr")[1] == f"{signed_money(MRR_APRIL - MRR_MARCH)} vs March 2025 (partial vs whole month)"
     assert "April 2025 is a partial month: the as-of date is 2025-04-01" in cut
     assert ('<p class="note" id="months-shown">The database has 4 months (2025-01 to 2025-04): '
             "this page shows the last 2, 2025-03 to 2025-04, as --months asked.</p>") in cut

@@ -19,9 +19,10 @@ from click.testing import CliRunner
 from arpu.cli import main
 
 # Every chart of a report with targets, by its div id.
-CHARTS = ["chart-arpa-arpu", "chart-segments", "chart-cohort-curves", "chart-cohort-retention",
-          "chart-mrr-histogram", "chart-mrr-waterfall", "chart-mrr-bridge", "chart-arpa-mix",
-          "chart-retention", "chart-targets"]
+CHARTS = ["chart-trend", "chart-arpa-arpu", "chart-segments", "chart-cohort-curves",
+          "chart-cohort-retention", "chart-mrr-histogram", "chart-mrr-waterfall",
+          "chart-mrr-bridge", "chart-arpa-mix", "chart-retention", "chart-unit-economics",
+          "chart-targets"]
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 TARGETS = "month,metric,target\n2026-01,arpa,1250\n2026-06,arpa,1350\n2026-12,arpa,1400\n" \
           "2026-01,arpu,95\n2026-12-01,arpu,100\n"

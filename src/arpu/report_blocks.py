@@ -4,6 +4,7 @@ values, and the chart, section and table blocks."""
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 
 import plotly.graph_objects as go
@@ -44,9 +45,8 @@ section h2 { margin: 0 0 4px; font-size: 1.25em; }
 .kpi-value { font-size: 1.9em; font-weight: 600; font-variant-numeric: tabular-nums;
              margin: 2px 0; }
 .kpi-change { font-variant-numeric: tabular-nums; }
-.kpi-detail, .kpi-source { color: #57606a; font-size: 0.82em; margin-top: 3px; }
-.kpi-source { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-              overflow-wrap: break-word; }
+.kpi-detail { color: #57606a; font-size: 0.82em; margin-top: 3px; }
+.kpi[title] { cursor: help; }
 .up { color: #1a7f37; } .down { color: #cf222e; } .flat { color: #57606a; }
 .note { background: #fff8e1; border-left: 4px solid #e3a600; padding: 8px 12px; margin: 10px 0 0; }
 .empty { background: #f6f8fa; border: 1px dashed #c9d1d9; padding: 12px 16px; }
@@ -120,19 +120,50 @@ def chart(figure: go.Figure, chart_id: str, height: int) -> str:
 
 
 def card(key: str, label: str, value: str, change: str, change_value, detail: str,
-          source: str) -> str:
-    """A headline card: label, value, change (coloured by change_value's
-    sign), detail and the mart columns it reads."""
+          source: str, coloured: bool = True) -> str:
+    """A headline card: a human label, value, change (coloured by
+    change_value's sign unless `coloured` is false), detail; the mart
+    columns it reads are its tooltip."""
+    tone = direction(change_value) if coloured else "flat"
     return (
-        f'<div class="kpi" id="kpi-{key}">'
+        f'<div class="kpi" title="{escape(f"Read from {source}")}" id="kpi-{key}">'
         f'<div class="kpi-label">{escape(label)}</div>'
         f'<div class="kpi-value">{escape(value)}</div>'
-        f'<div class="kpi-change {direction(change_value)}">{escape(change)}</div>'
+        f'<div class="kpi-change {tone}">{escape(change)}</div>'
         f'<div class="kpi-detail">{escape(detail)}</div>'
-        # Break long column names after their table's name, not mid-word.
-        f'<div class="kpi-source">{escape(source).replace(".", ".<wbr>")}</div>'
         "</div>"
     )
+
+
+def month_axes(figure: go.Figure, marts, subplots: bool = False) -> None:
+    """The time axes of a chart of months: a tick per month when a year or
+    less is shown (no weekly ticks on a short history), and the as-of
+    month, when partial, on a shaded band labelled so: its values are a
+    snapshot on the as-of date, not a whole month's."""
+    if len(marts.monthly) <= 13:
+        figure.update_xaxes(dtick="M1", tickformat="%b %Y")
+    else:
+        figure.update_xaxes(tickformat="%b %Y")
+    if not marts.build["is_as_of_month_partial"]:
+        return
+    month = marts.as_of_month["month"]
+    figure.add_vrect(
+        x0=month - dt.timedelta(days=15), x1=month + dt.timedelta(days=15),
+        fillcolor="#ffe08a", opacity=0.35, layer="below", line_width=0,
+        annotation_text="partial", annotation_position="top left",
+        annotation_font={"size": 11, "color": "#8a6d00"},
+        **({"row": "all", "col": "all"} if subplots else {}))
+
+
+def count_ticks(values) -> dict:
+    """Axis settings for counts: whole-number ticks, at most six of them
+    (plotly would put 0.5 between 0 and 1 on a short range)."""
+    top = max((abs(value) for value in values if value is not None), default=1) or 1
+    step = 1
+    while top / step > 6:
+        # 1, 2, 5, 10, 20, 50, ...
+        step *= 2.5 if str(step).startswith("2") else 2
+    return {"tickformat": ",d", "tick0": 0, "dtick": int(step)}
 
 
 def section(anchor: str, title: str, caption: str, body: str) -> str:

@@ -1,5 +1,5 @@
-"""Panels 1 to 4 of `arpu report`'s page: the headline, ARPA and ARPU over
-time, ARPA by segment, cohorts (docs/report.md)."""
+"""Panels 1 and 3 to 5 of `arpu report`'s page: the headline, ARPA and ARPU
+over time, ARPA by segment, cohorts (docs/report.md)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from arpu.report_blocks import (
     chart,
     empty,
     html_table,
+    month_axes,
     num,
     section,
     section_ref,
@@ -37,6 +38,8 @@ from arpu.report_retention import retention_card
 from arpu.runner import project_dir
 from arpu.text import money, percent
 
+# Cohort curves drawn at first; the older ones are in the legend.
+SHOWN_COHORTS = 8
 # --- 1. headline ------------------------------------------------------------
 
 
@@ -45,6 +48,9 @@ def headline(marts: Marts) -> str:
     currency = marts.build["reporting_currency"] or ""
     bridge = {row["month"]: row for row in marts.bridge}
     movements = marts.movements or {}
+    # A partial month against a whole one is not like for like: the change
+    # is shown, uncoloured, and says so.
+    partial = bool(marts.build["is_as_of_month_partial"])
     if previous is None:
         mrr_change = arr_change = accounts_change = None
         vs = "first month reported: no change to show"
@@ -52,7 +58,7 @@ def headline(marts: Marts) -> str:
         mrr_change = bridge[month["month"]]["mrr_change"] if month["month"] in bridge else None
         arr_change = month["arr"] - previous["arr"]
         accounts_change = month["paying_accounts"] - previous["paying_accounts"]
-        vs = f"vs {previous['month']:%B %Y}"
+        vs = f"vs {previous['month']:%B %Y}" + (" (partial vs whole month)" if partial else "")
 
     def change(value, text: str) -> str:
         if previous is None:
@@ -65,25 +71,25 @@ def headline(marts: Marts) -> str:
         card("mrr", f"MRR ({currency})", money(month["mrr"]),
               change(mrr_change, signed_money(mrr_change) if mrr_change is not None else ""),
               mrr_change, "monthly recurring revenue at the snapshot",
-              "mart_arpu_monthly.mrr, mart_mrr_bridge.mrr_change"),
+              "mart_arpu_monthly.mrr, mart_mrr_bridge.mrr_change", not partial),
         card("arr", f"ARR ({currency})", money(month["arr"]),
               change(arr_change, signed_money(arr_change) if arr_change is not None else ""),
               arr_change, "12 x MRR",
-              "mart_arpu_monthly.arr (change: this month's less last month's)"),
+              "mart_arpu_monthly.arr (change: this month's less last month's)", not partial),
         card("arpa", f"ARPA ({currency})", money(month["arpa"]),
               change(month["arpa_mom_change"],
                      percent(month["arpa_mom_change"])
                      if month["arpa_mom_change"] is not None else ""),
               month["arpa_mom_change"],
               f"MRR per paying account; median {money(month['arpa_median'])}",
-              "mart_arpu_monthly.arpa, arpa_mom_change"),
+              "mart_arpu_monthly.arpa, arpa_mom_change", not partial),
         card("arpu", f"ARPU ({currency})", money(month["arpu"]),
               change(month["arpu_mom_change"],
                      percent(month["arpu_mom_change"])
                      if month["arpu_mom_change"] is not None else ""),
               month["arpu_mom_change"],
               f"MRR per paying user; {month['paying_users']:,} paying users",
-              "mart_arpu_monthly.arpu, arpu_mom_change"),
+              "mart_arpu_monthly.arpu, arpu_mom_change", not partial),
         card("accounts", "Paying accounts", f"{month['paying_accounts']:,}",
               change(accounts_change,
                      signed_count(accounts_change) if accounts_change is not None else ""),
@@ -91,7 +97,7 @@ def headline(marts: Marts) -> str:
               f"{movements.get('new_accounts', 0):,} new, "
               f"{movements.get('reactivated_accounts', 0):,} reactivated, "
               f"{movements.get('churned_accounts', 0):,} churned",
-              "mart_arpu_monthly.paying_accounts, mart_mrr_movements"),
+              "mart_arpu_monthly.paying_accounts, mart_mrr_movements", not partial),
         retention_card(marts),
     ]
     body = f'<div class="kpis">{"".join(cards)}</div>'
@@ -142,9 +148,15 @@ def build_line(marts: Marts) -> str:
 
 def arpa_arpu(marts: Marts) -> str:
     months = [row["month"] for row in marts.monthly]
+    currency = marts.build["reporting_currency"]
+    # The new accounts' ratios swing with a handful of accounts: on a scale
+    # of their own, below, so that the blended line's movement shows.
     figure = make_subplots(
-        rows=1, cols=2, horizontal_spacing=0.08,
-        subplot_titles=("ARPA: MRR per paying account", "ARPU: MRR per paying user"),
+        rows=2, cols=2, horizontal_spacing=0.08, vertical_spacing=0.14, shared_xaxes=True,
+        row_heights=[0.6, 0.4],
+        subplot_titles=(f"ARPA: MRR per paying account ({currency})",
+                        f"ARPU: MRR per paying user ({currency})",
+                        "ARPA of the month's new accounts", "ARPU of the month's new accounts"),
     )
     for column, (blended, new, name) in enumerate(
         (("arpa", "new_arpa", "ARPA"), ("arpu", "new_arpu", "ARPU")), start=1
@@ -160,17 +172,20 @@ def arpa_arpu(marts: Marts) -> str:
             name=f"{name} of new accounts", mode="lines+markers",
             line={"color": ORANGE if column == 1 else GREEN, "width": 1.5, "dash": "dot"},
             hovertemplate=f"%{{x|%Y-%m}}: new-account {name} %{{y:,.2f}}<extra></extra>",
-        ), row=1, col=column)
-    figure.update_yaxes(tickformat=",.0f", rangemode="tozero")
-    figure.update_layout(legend={"orientation": "h", "y": -0.15})
+        ), row=2, col=column)
+    figure.update_yaxes(tickformat=",.0f")
+    figure.update_yaxes(rangemode="tozero", row=2)
+    figure.update_layout(legend={"orientation": "h", "y": -0.12})
+    month_axes(figure, marts, subplots=True)
     caption = (
         "Blended ARPA and ARPU per month (<code>mart_arpu_monthly.arpa</code>, "
         "<code>arpu</code>), and the same ratios over the accounts in their first paying month "
-        f"(<code>new_arpa</code>, <code>new_arpu</code>; {section_ref(7)}). New accounts "
+        f"(<code>new_arpa</code>, <code>new_arpu</code>; {section_ref(7)}), below on a scale "
+        "of their own: a month's new accounts are few, and their ratios swing. New accounts "
         "paying less than the base pull the blend down over time."
     )
     return section("arpa-arpu", "ARPA and ARPU per month", caption,
-                    chart(figure, "chart-arpa-arpu", 460))
+                    chart(figure, "chart-arpa-arpu", 600))
 
 
 # --- 3. segments --------------------------------------------------------------
@@ -236,14 +251,16 @@ def segments(marts: Marts) -> str:
                                "<extra></extra>"),
             ), row=index // 2 + 1, col=index % 2 + 1)
     figure.update_yaxes(tickformat=",.0f", rangemode="tozero")
+    figure.update_yaxes(title_text=f"ARPA ({marts.build['reporting_currency']})", col=1)
     figure.update_annotations(font_size=13)
+    month_axes(figure, marts, subplots=True)
     caption = (
         f"ARPA per segment value and month (<code>mart_arpu_by_segment.arpa</code>, "
         f"{section_ref(8)}), one panel per segment type. "
         f"<span class=\"up\">Green</span>: the highest ARPA in {as_of_month:%B %Y}; "
         f"<span class=\"down\">red</span>: the lowest, among segments with at least "
         f"{marts.min_segment_accounts:,} paying accounts (the alerts' bar, dbt var "
-        "<code>min_segment_accounts</code>); grey: the others. Hover for a value."
+        "<code>arpu_min_segment_accounts</code>); grey: the others. Hover for a value."
     )
     table = html_table(["Segment type", f"Highest ARPA in {as_of_month:%Y-%m}",
                     "Lowest ARPA", "Segments paying"], callouts, numeric={3})
@@ -262,8 +279,12 @@ def _cohort_curves(marts: Marts) -> str:
         index / max(len(cohorts) - 1, 1) for index in range(len(cohorts))
     ])
     figure = go.Figure()
+    # 27 lines are a tangle: the most recent cohorts are drawn, the others
+    # one click away in the legend.
+    shown = set(list(cohorts)[-SHOWN_COHORTS:])
     for colour, (cohort, rows) in zip(colours, cohorts.items()):
         figure.add_trace(go.Scatter(
+            visible=True if cohort in shown else "legendonly",
             x=[row["months_since_cohort"] for row in rows],
             y=[num(row["arpa_expansion"]) for row in rows],
             mode="lines+markers", marker={"size": 4}, line={"color": colour, "width": 1.6},
@@ -316,7 +337,8 @@ def cohorts(marts: Marts) -> str:
         "A cohort is the accounts whose first paying month is the same (" + section_ref(9) +
         "). Left: <code>mart_arpu_by_cohort.arpa_expansion</code>, the cohort's ARPA "
         "against its first month, by <code>months_since_cohort</code>, one line per cohort "
-        "(older cohorts darker; click a legend entry to hide it). Below: "
+        f"(older cohorts darker; the {SHOWN_COHORTS} most recent are drawn, click a legend "
+        "entry to show or hide one). Below: "
         "<code>logo_retention</code>, the share of the cohort's accounts paying."
     )
     if cut:

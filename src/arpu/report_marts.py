@@ -43,6 +43,9 @@ class Marts:
     cohorts: list[dict]
     account_mrr: list[Decimal]
     movements: dict | None
+    # mart_mrr_movements and mart_unit_economics, every month shown.
+    movement_months: list[dict]
+    unit_economics: list[dict]
     bridge: list[dict]
     mix: list[dict]
     mix_segment_type: str
@@ -277,6 +280,28 @@ def _read(connection, database: Path | str, mix_segment_type: str,
                 )
             ),
             None,
+        ),
+        movement_months=_rows(
+            connection,
+            """
+            select month, new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr,
+                churned_mrr, fx_mrr, new_accounts, reactivated_accounts, churned_accounts
+            from main.mart_mrr_movements
+            where month >= ?
+            order by month
+            """,
+            [first_shown],
+        ),
+        unit_economics=_rows(
+            connection,
+            """
+            select month, logo_churn_rate, churn_rate_12m, gross_margin, ltv,
+                acquisition_spend, cac, cac_payback_months, ltv_to_cac
+            from main.mart_unit_economics
+            where month >= ?
+            order by month
+            """,
+            [first_shown],
         ),
         bridge=_rows(
             connection,

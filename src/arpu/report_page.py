@@ -10,8 +10,10 @@ formatted, and the only arithmetic is a sign for the waterfall's falls and
 a difference of two consecutive months where a mart has no change column
 (docs/report.md, "Where the numbers come from").
 
-The panels are made in report_growth.py (1 to 4), report_revenue.py (5 to
-7, 9, 10) and report_retention.py (8), of the blocks of report_blocks.py.
+The panels are made in report_growth.py (headline, ARPA and ARPU,
+segments, cohorts), report_trends.py (MRR and accounts, unit economics),
+report_revenue.py (distribution, movements, mix, targets, alerts) and
+report_retention.py (retention), of the blocks of report_blocks.py.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from arpu.report_marts import Marts
 from arpu.report_output import GENERATOR
 from arpu.report_retention import retention
 from arpu.report_revenue import alerts, distribution, mix, movements, targets
+from arpu.report_trends import trend, unit_economics
 
 PLOTLY_JS = Path(__file__).parent / "vendor" / "plotly-cartesian.min.js"
 
-NAV = (("headline", "Headline"), ("arpa-arpu", "ARPA & ARPU"), ("segments", "Segments"),
-       ("cohorts", "Cohorts"), ("distribution", "Distribution"), ("movements", "MRR movements"),
-       ("mix", "Rate or mix"), ("retention", "Retention"), ("targets", "Targets"),
-       ("alerts", "Alerts"))
+NAV = (("headline", "Headline"), ("trend", "MRR & accounts"), ("arpa-arpu", "ARPA & ARPU"),
+       ("segments", "Segments"), ("cohorts", "Cohorts"), ("distribution", "Distribution"),
+       ("movements", "MRR movements"), ("mix", "Rate or mix"), ("retention", "Retention"),
+       ("unit-economics", "Unit economics"), ("targets", "Targets"), ("alerts", "Alerts"))
 
 
 def render(marts: Marts) -> str:
@@ -40,9 +43,9 @@ def render(marts: Marts) -> str:
     title = f"ARPU report as of {as_of}"
     nav = "".join(f'<a href="#{anchor}">{escape(label)}</a>' for anchor, label in NAV)
     sections = [
-        headline(marts), arpa_arpu(marts), segments(marts), cohorts(marts),
-        distribution(marts), movements(marts), mix(marts), retention(marts), targets(marts),
-        alerts(marts),
+        headline(marts), trend(marts), arpa_arpu(marts), segments(marts), cohorts(marts),
+        distribution(marts), movements(marts), mix(marts), retention(marts),
+        unit_economics(marts), targets(marts), alerts(marts),
     ]
     return "\n".join([
         "<!DOCTYPE html>",

@@ -1,4 +1,4 @@
-"""Panel 8 of `arpu report`'s page: revenue retention, the quick ratio
+"""Panel 9 of `arpu report`'s page: revenue retention, the quick ratio
 and MRR concentration over time (docs/report.md), and the headline's card
 of the as-of month's 12-month retention."""
 
@@ -16,6 +16,7 @@ from arpu.report_blocks import (
     card,
     chart,
     empty,
+    month_axes,
     num,
     section,
     section_ref,
@@ -77,6 +78,7 @@ def retention(marts: Marts) -> str:
     figure.update_yaxes(tickformat=",.1f", rangemode="tozero", row=1, col=2)
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05], row=1, col=3)
     figure.update_layout(legend={"orientation": "h", "y": -0.15})
+    month_axes(figure, marts, subplots=True)
     return section("retention", "Revenue retention", caption,
                    chart(figure, "chart-retention", 460))
 

@@ -1,8 +1,10 @@
-"""Panels 5 to 9 of `arpu report`'s page: the distribution of account MRR,
-MRR movements and bridge, rate or mix, targets, alerts (docs/report.md)."""
+"""Panels 6 to 8, 11 and 12 of `arpu report`'s page: the distribution of
+account MRR, MRR movements and bridge, rate or mix, targets, alerts
+(docs/report.md)."""
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from html import escape
 
@@ -18,8 +20,10 @@ from arpu.report_blocks import (
     PURPLE,
     RED,
     chart,
+    count_ticks,
     empty,
     html_table,
+    month_axes,
     num,
     section,
     section_ref,
@@ -38,31 +42,50 @@ def distribution(marts: Marts) -> str:
         "(<code>dim_active_customers.mrr</code>, one row per paying account and month), "
         "with the median and 90th percentile of <code>mart_arpu_monthly</code> "
         f"(<code>arpa_median</code>, <code>arpa_p90</code>; {section_ref(7)}). A long right "
-        "tail is why ARPA, a mean, sits above the median."
+        "tail is why ARPA, a mean, sits above the median. The MRR axis is logarithmic: "
+        "each bar covers the same ratio of MRR, so small and large accounts both show."
     )
     if not marts.account_mrr:
         return section("distribution", "Account MRR distribution", caption,
                         empty(f"No account pays in {month['month']:%B %Y}."))
+    # MRR spans orders of magnitude (most accounts small, a few large): on a
+    # linear axis most accounts fall in the first bar. The bins are of
+    # log10(MRR), every one the same ratio wide, and the axis is labelled in
+    # money. Accounts with MRR of 0 or below are not paying (no row here).
+    logs = [math.log10(value) for value in marts.account_mrr]
+    # 30 bins between the smallest and the largest account (fixed here, not
+    # left to plotly, so that the count axis can be given whole-number ticks).
+    start, size = min(logs), max((max(logs) - min(logs)) / 30, 0.01)
+    counts: dict[int, int] = {}
+    for value in logs:
+        counts[int((value - start) / size)] = counts.get(int((value - start) / size), 0) + 1
     figure = go.Figure(go.Histogram(
-        x=[num(value) for value in marts.account_mrr], nbinsx=80, name="accounts",
-        marker={"color": BLUE, "line": {"color": "white", "width": 1}},
-        hovertemplate="MRR %{x}: %{y:,} accounts<extra></extra>",
+        x=logs, xbins={"start": start, "end": start + size * (max(counts) + 1), "size": size},
+        name="accounts", marker={"color": BLUE, "line": {"color": "white", "width": 1}},
+        hovertemplate="%{y:,} accounts<extra></extra>",
     ))
     # Labels stacked down the left of their lines, so that close values
     # (the median and a low ARPA) do not print over each other.
     marks = [(month["arpa_median"], "median", ORANGE), (month["arpa"], "ARPA (mean)", PURPLE),
              (month["arpa_p90"], "p90", RED)]
     for index, (value, label, colour) in enumerate(marks):
-        if value is None:
+        if value is None or value <= 0:
             continue
-        figure.add_vline(x=float(value), line={"color": colour, "width": 2, "dash": "dash"})
+        figure.add_vline(x=math.log10(value), line={"color": colour, "width": 2, "dash": "dash"})
         figure.add_annotation(
-            x=float(value), y=1 - 0.09 * index, xref="x", yref="paper", xanchor="left",
+            x=math.log10(value), y=1 - 0.09 * index, xref="x", yref="paper", xanchor="left",
             showarrow=False, text=f" {label} {money(value)}", font={"color": colour},
             bgcolor="rgba(255,255,255,0.8)",
         )
-    figure.update_layout(xaxis_title=f"account MRR ({marts.build['reporting_currency']})",
-                         yaxis_title="paying accounts", bargap=0.02, showlegend=False)
+    low, high = (math.floor(math.log10(min(marts.account_mrr))),
+                 math.ceil(math.log10(max(marts.account_mrr))))
+    ticks = [step * 10 ** power for power in range(low, high + 1) for step in (1, 2, 5)]
+    figure.update_layout(
+        xaxis={"title": f"account MRR ({marts.build['reporting_currency']}, log scale)",
+               "tickvals": [math.log10(tick) for tick in ticks],
+               "ticktext": [f"{tick:,.10g}" for tick in ticks]},
+        yaxis={"title": "paying accounts", **count_ticks(counts.values())},
+        bargap=0.02, showlegend=False)
     return section("distribution", "Account MRR distribution", caption,
                     chart(figure, "chart-mrr-histogram", 420))
 
@@ -145,8 +168,8 @@ def _waterfall_range(values: list) -> list[float]:
     return [max(0.0, low - margin) if low >= 0 else low - margin, high + margin * 0.6]
 
 
-def _effects(rows: list[dict], total: str, parts: list[tuple[str, str, str]], title: str,
-             unit: str, chart_id: str) -> str:
+def _effects(marts: Marts, rows: list[dict], total: str, parts: list[tuple[str, str, str]],
+             title: str, unit: str, chart_id: str) -> str:
     """Stacked bars of the parts of a change and a marker of the change."""
     months = [row["month"] for row in rows]
     figure = go.Figure()
@@ -166,13 +189,14 @@ def _effects(rows: list[dict], total: str, parts: list[tuple[str, str, str]], ti
         yaxis_title=unit, yaxis_tickformat=",.0f",
         legend={"orientation": "h", "y": -0.15},
     )
+    month_axes(figure, marts)
     return chart(figure, chart_id, 440)
 
 
 def movements(marts: Marts) -> str:
     currency = marts.build["reporting_currency"]
     bridge = _effects(
-        marts.bridge, "mrr_change",
+        marts, marts.bridge, "mrr_change",
         [("customer_effect", "customer effect (more or fewer accounts)", BLUE),
          ("arpa_effect", "ARPA effect (each account pays more or less)", ORANGE),
          ("interaction", "interaction (both at once)", GRAY)],
@@ -207,7 +231,7 @@ def mix(marts: Marts) -> str:
         return section("mix", "ARPA: rate or mix?", caption,
                         empty(f"mart_arpa_mix has no row for {escape(segment_type)}."))
     figure = _effects(
-        marts.mix, "arpa_change",
+        marts, marts.mix, "arpa_change",
         [("rate_effect", "rate effect (segment ARPAs changed)", BLUE),
          ("mix_effect", "mix effect (accounts moved between segments)", ORANGE),
          ("interaction", "interaction", GRAY)],
@@ -256,8 +280,10 @@ def targets(marts: Marts) -> str:
                 marker={"symbol": "x", "size": 9},
                 hovertemplate=f"%{{x|%Y-%m}}: {name} target %{{y:,.2f}}<extra></extra>",
             ), row=1, col=column)
-    figure.update_yaxes(tickformat=",.0f", rangemode="tozero")
+    figure.update_yaxes(tickformat=",.0f", rangemode="tozero",
+                        title_text=marts.build["reporting_currency"])
     figure.update_layout(legend={"orientation": "h", "y": -0.15})
+    month_axes(figure, marts, subplots=True)
     caption = (
         "Actual ARPA and ARPU (<code>mart_arpu_monthly.arpa</code>, <code>arpu</code>; "
         f"{section_ref(7)}) against the targets of the file given with "
@@ -281,13 +307,41 @@ def _alert_cells(row: dict) -> list[str]:
             escape(where), escape(value), escape(threshold)]
 
 
+ALERT_LABELS = {"arpa_decline": "ARPA fell", "arpu_decline": "ARPU fell",
+                "new_below_blended": "New accounts below blended ARPA"}
+
+
+def _alert_groups(rows: list[dict]) -> str:
+    """One line per alert type: how many, whether the whole base is among
+    them, and the first of the rest (the marts' order: the largest fall)."""
+    cells = []
+    for alert_type in dict.fromkeys(row["alert_type"] for row in rows):
+        of_type = [row for row in rows if row["alert_type"] == alert_type]
+        base = [row for row in of_type if row["segment_type"] == "all"]
+        segments = [row for row in of_type if row["segment_type"] != "all"]
+        first = _alert_cells(segments[0]) if segments else None
+        cells.append([
+            f'<span title="{escape(alert_type)}">'
+            f"{escape(ALERT_LABELS.get(alert_type, alert_type))}</span>",
+            f"{len(of_type):,}",
+            _alert_cells(base[0])[3] if base else "-",
+            f"{first[2]} {first[3]}" if first else "-",
+        ])
+    return html_table(["Alert", "Alerts", "All accounts", "Segments: the largest"], cells,
+                      numeric={1})
+
+
 def alerts(marts: Marts) -> str:
     month = marts.as_of_month["month"]
     current = [row for row in marts.alerts if row["month"] == month]
     earlier = [row for row in marts.alerts if row["month"] != month]
     header = ["Month", "Alert", "Where", "Value", "Threshold"]
-    body = (html_table(header, [_alert_cells(row) for row in current], numeric={3, 4}) if current
-            else empty(f"No alert in {month:%B %Y}."))
+    # Grouped by type: 26 lines for one month read as noise; each is one
+    # click away.
+    body = (_alert_groups(current)
+            + f"<details><summary>The {len(current):,} alerts of {month:%B %Y}</summary>"
+            + html_table(header, [_alert_cells(row) for row in current], numeric={3, 4})
+            + "</details>") if current else empty(f"No alert in {month:%B %Y}.")
     if earlier:
         body += (f"<details><summary>{len(earlier):,} alerts of earlier months</summary>"
                  + html_table(header, [_alert_cells(row) for row in earlier], numeric={3, 4})
@@ -297,7 +351,8 @@ def alerts(marts: Marts) -> str:
         "and <code>arpu_decline</code> when the month-over-month change falls below the "
         "threshold, for all accounts and for segments with enough paying accounts in both "
         "months; <code>new_below_blended</code> when new accounts' ARPA is below the blended "
-        f"ARPA. The as-of month first ({len(current):,}), the whole base before segments, the "
-        "largest falls first."
+        f"ARPA. The as-of month's ({len(current):,}) grouped by type, with the whole base's "
+        "value and the segment that fell most; every alert under the folds, the whole base "
+        "before segments, the largest falls first."
     )
     return section("alerts", "Alerts", caption, body)
