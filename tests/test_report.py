@@ -785,3 +785,32 @@ def test_help_documents_months():
     assert "--months N Show the last N months (at least 2). Default: the last 120 (ten years)" \
         in text
     assert "a page arpu report wrote before" in text
+
+
+def test_a_spark_build_is_read_from_the_files_its_views_read(small, tmp_path, monkeypatch):
+    """`--target spark` reads the Parquet files of the build the views of
+    the schema read (<warehouse>/<schema>.arpu-live names it), without a
+    Spark session. Here a warehouse laid out as Spark writes it, from the
+    small base: the page data are the file's, value for value.
+    scripts/check_spark runs it on a real Spark build."""
+    from arpu.project import exposure_tables
+    from arpu.report_marts import read_marts_from
+    from arpu.warehouse_marts import spark_marts
+
+    warehouse = tmp_path / "warehouse"
+    connection = duckdb.connect(str(small), read_only=True)
+    for table in exposure_tables(ROOT, "arpu_report"):
+        folder = warehouse / "arpu__b.db" / table
+        folder.mkdir(parents=True)
+        connection.execute(f"copy main.{table} to '{folder / 'part-00000.parquet'}' "
+                           "(format parquet)")
+    connection.close()
+    env = {"ARPU_SPARK_WAREHOUSE": str(warehouse)}
+    absent = run_report("--target", "spark", "--out", str(tmp_path / "r.html"), env=env)
+    assert absent.exit_code == 2
+    assert "No Spark build publishes schema arpu under" in absent.output
+    (warehouse / "arpu.arpu-live").write_text("arpu__b\n")
+    assert run_report("--target", "spark", "--out", str(tmp_path / "r.html"),
+                      env=env).exit_code == 0
+    monkeypatch.setenv("ARPU_SPARK_WAREHOUSE", str(warehouse))
+    assert read_marts_from(spark_marts("arpu"), "Spark database arpu") == read_marts(small)

@@ -366,10 +366,10 @@ def _report_failure(outcome, work: Path, unchanged: str, cleanup: str = "") -> N
     help="Show the last N months (at least 2). Default: the last 120 (ten years); a "
     "database spanning more gets a warning, on stderr and on the page.",
 )
-@click.option("--target", type=click.Choice(["duckdb", "postgres"]), default="duckdb",
+@click.option("--target", type=click.Choice(["duckdb", *TARGETS]), default="duckdb",
               show_default=True, envvar="ARPU_TARGET",
-              help="Where the marts are: the DuckDB file (--database) or a PostgreSQL "
-              "schema (--schema; libpq's variables).")
+              help="Where the marts are: the DuckDB file (--database), or the schema "
+              "`arpu build --target` published (--schema).")
 @_schema_option
 def report(database: Path, out: Path, targets: Path | None, mix_segment_type: str,
            months: str | None, target: str, schema: str | None) -> None:
@@ -386,7 +386,7 @@ def report(database: Path, out: Path, targets: Path | None, mix_segment_type: st
     try:
         written, warning = make_report(
             database, out, targets, mix_segment_type, parse_months(months),
-            postgres_schema=(schema or "") if target == "postgres" else None)
+            warehouse=None if target == "duckdb" else (target, schema or ""))
     except ReportError as error:
         _fail(f"{error}\nNothing was written.", EXIT_INPUT)
     except OSError as error:

@@ -54,14 +54,14 @@ def make_report(
     targets_path: Path | None = None,
     mix_segment_type: str = DEFAULT_MIX_SEGMENT_TYPE,
     months: int | None = None,
-    postgres_schema: str | None = None,
+    warehouse: tuple[str, str] | None = None,
 ) -> tuple[Path, str | None]:
     """Read the marts, render the page, write it to `out`; its path, and a
     warning when the database spans more than MONTHS_SHOWN months (the
     page's note on the months shown; a --months shorter than the database
-    is the user's choice and only the page says it). With
-    `postgres_schema`, the marts are that PostgreSQL schema's, not the
-    file's.
+    is the user's choice and only the page says it). With `warehouse`,
+    (target, schema), the marts are that PostgreSQL schema's or Spark
+    database's, not the file's.
 
     ReportError: a usage or input error, nothing written. OSError: the page
     could not be written; `out` is as it was."""
@@ -73,7 +73,7 @@ def make_report(
     # The folder resolved, not `out`: a symbolic link at --out is refused,
     # not followed to whatever it names.
     database, out = database.resolve(), out.parent.resolve() / out.name
-    if out == database and postgres_schema is None:
+    if out == database and warehouse is None:
         raise ReportError(f"--out {out} is the database itself.")
     if not out.parent.is_dir():
         raise ReportError(f"Folder {out.parent} does not exist.")
@@ -82,24 +82,25 @@ def make_report(
     except NotAReport as error:
         raise ReportError(str(error)) from None
     targets = read_targets(targets_path) if targets_path is not None else []
-    if postgres_schema is None:
+    if warehouse is None:
         marts = read_marts(database, mix_segment_type, months)
     else:
-        marts = _postgres_marts(postgres_schema, mix_segment_type, months)
+        marts = _warehouse_marts(*warehouse, mix_segment_type, months)
     marts.targets = targets
     write_atomically(out, render(marts))
     too_long = marts.months_in_database > MONTHS_SHOWN
     return out, marts.months_note if too_long else None
 
 
-def _postgres_marts(schema: str, mix_segment_type: str, months: int | None):
+def _warehouse_marts(target: str, schema: str, mix_segment_type: str, months: int | None):
     """Empty `schema`: ARPU_SCHEMA, else arpu, as `arpu build` chooses."""
     from arpu.warehouse import WarehouseError, schema_name
-    from arpu.warehouse_marts import postgres_marts
+    from arpu.warehouse_marts import postgres_marts, spark_marts
 
     try:
         schema = schema_name(schema or None)
-        connection = postgres_marts(schema)
+        connection = (postgres_marts if target == "postgres" else spark_marts)(schema)
     except WarehouseError as error:
         raise ReportError(str(error)) from None
-    return read_marts_from(connection, f"PostgreSQL schema {schema}", mix_segment_type, months)
+    where = f"{'PostgreSQL schema' if target == 'postgres' else 'Spark database'} {schema}"
+    return read_marts_from(connection, where, mix_segment_type, months)

@@ -365,18 +365,23 @@ class SparkPaths:
     def table_files(self, database: str, table: str) -> str:
         return str(self.warehouse / f"{database}.db" / table / "*.parquet")
 
+    def live_state(self, schema: str) -> Path:
+        """Which of <schema>__a and __b the views of <schema> read."""
+        return self.warehouse / f"{schema}.arpu-live"
+
 
 def spark_paths() -> SparkPaths:
     return SparkPaths(Path(os.environ.get("ARPU_SPARK_WAREHOUSE", "spark-warehouse")).resolve())
 
 
-def spark_summary_reader(database: str) -> duckdb.DuckDBPyConnection:
+def spark_summary_reader(database: str,
+                         exposure: str = "arpu_build_summary") -> duckdb.DuckDBPyConnection:
     """DuckDB over the Parquet files of a Spark build's tables: the summary
-    without a second Spark session."""
+    (or, with exposure arpu_report, the report) without a Spark session."""
     paths = spark_paths()
     connection = duckdb.connect()
-    # The tables the summary reads: the exposure arpu_build_summary.
-    for table in exposure_tables(project_dir(), "arpu_build_summary"):
+    # The tables that reader reads: its exposure's.
+    for table in exposure_tables(project_dir(), exposure):
         connection.execute(f"create view main.{table} as select * from read_parquet("
                            f"'{_sql_text(Path(paths.table_files(database, table)))}')")
     return connection

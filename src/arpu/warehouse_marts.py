@@ -1,8 +1,9 @@
 """A warehouse's published marts as a DuckDB connection, for `arpu report
---target postgres`: the page reads the same queries from it as from the
-published file. The tables the report reads (the exposure arpu_report)
-are copied once, each in its own column types, into an in-memory
-database's schema main."""
+--target postgres|spark`: the page reads the same queries from it as from
+the published file. PostgreSQL's tables the report reads (the exposure
+arpu_report) are copied once, each in its own column types, into an
+in-memory database's schema main; Spark's are read where they lie, the
+Parquet files of the build its views read."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import duckdb
 
 from arpu.project import exposure_tables
 from arpu.runner import project_dir
-from arpu.warehouse import postgres_connection
+from arpu.warehouse import WarehouseError, postgres_connection, spark_paths, spark_summary_reader
 
 # PostgreSQL's column types as DuckDB's; numeric keeps its precision and
 # scale (money stays exact).
@@ -61,3 +62,20 @@ def postgres_marts(schema: str) -> duckdb.DuckDBPyConnection:
                 f"columns = {{{declared}}}, nullstr = '', allow_quoted_nulls = false)",
                 [str(path)])
     return target
+
+
+def spark_marts(schema: str) -> duckdb.DuckDBPyConnection:
+    """The tables of the exposure arpu_report of the Spark build the views
+    of `schema` read (ARPU_SPARK_WAREHOUSE). WarehouseError: no build."""
+    paths = spark_paths()
+    state = paths.live_state(schema)
+    if not state.is_file():
+        raise WarehouseError(
+            f"No Spark build publishes schema {schema} under {paths.warehouse} "
+            "(ARPU_SPARK_WAREHOUSE): run `arpu build --target spark` first.")
+    try:
+        return spark_summary_reader(state.read_text().strip(), exposure="arpu_report")
+    except duckdb.Error as error:
+        raise WarehouseError(f"Spark database {schema}: a table of the report cannot be read "
+                             f"({str(error).strip().splitlines()[0]}); run `arpu build "
+                             "--target spark` again.") from None

@@ -22,7 +22,7 @@ class SparkEngine:
         self.paths = warehouse.spark_paths()
         self.paths.warehouse.mkdir(parents=True, exist_ok=True)
         # Which of the two databases the views read: the state kept beside them.
-        self.state = self.paths.warehouse / f"{schema}.arpu-live"
+        self.state = self.paths.live_state(schema)
         self.log_folder = work_dir(self.paths.warehouse / f"spark-{schema}")
         self.live = self.state.read_text().strip() if self.state.is_file() else ""
         self.build_schema = f"{schema}__b" if self.live == f"{schema}__a" else f"{schema}__a"
