@@ -78,6 +78,7 @@ VOLATILE = {
     },
     "fct_revenue": {"line_fingerprint"},
 }
+MONEY_TOLERANCE = Decimal("0.005")
 RATIO_RELATIVE = 1e-9
 RATIO_ABSOLUTE = 1e-12
 # Ratios whose denominator is a sum of money that can be small: the quick
@@ -402,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         help="with --spark-session: the Derby metastore (default ARPU_SPARK_METASTORE"
              " or metastore_db)")
     parser.add_argument(
-        "--money-tolerance", type=Decimal, default=Decimal("0.005"),
+        "--money-tolerance", type=Decimal, default=MONEY_TOLERANCE,
         help="largest difference of a decimal (default 0.005)")
     parser.add_argument(
         "--exact-money", action="store_true",
