@@ -280,11 +280,11 @@ class InputMissing(Exception):
 
 
 def postgres_last_build(schema: str) -> str | dict | None:
-    """What the last build published in `schema` leaves to start an
+    """What the last build left in its working schema `schema` to start an
     incremental build from (build.Engine.last_build): its arpu_build_info
     row, or why there is none."""
     if "arpu_build_info" not in postgres_tables(schema):
-        return f"no published marts in schema {schema} yet"
+        return f"no earlier build in schema {schema}"
     with postgres_connection() as connection, connection.cursor() as cursor:
         cursor.execute(f'select * from "{schema}".arpu_build_info')
         names = [column[0] for column in cursor.description]
@@ -292,14 +292,14 @@ def postgres_last_build(schema: str) -> str | dict | None:
     return dict(zip(names, row)) if row else None
 
 
-def postgres_prepare(schema: str, staging: str, incremental_tables: list[str]) -> None:
+def postgres_prepare(work: str, staging: str, incremental_tables: list[str]) -> None:
     """An empty staging schema; for an incremental build, with copies of
-    the published incremental tables, which dbt then updates."""
+    the working schema's incremental tables, which dbt then updates."""
     with postgres_connection() as connection, connection.cursor() as cursor:
         cursor.execute(f'drop schema if exists "{staging}" cascade')
         cursor.execute(f'create schema "{staging}"')
         for table in incremental_tables:
-            cursor.execute(f'create table "{staging}"."{table}" as table "{schema}"."{table}"')
+            cursor.execute(f'create table "{staging}"."{table}" as table "{work}"."{table}"')
         connection.commit()
 
 
@@ -317,18 +317,23 @@ def postgres_months_reported(schema: str) -> int | None:
         return cursor.fetchone()[0]
 
 
-def postgres_publish(schema: str, staging: str) -> None:
-    """Swap the staging schema in, in one transaction: a reader sees the
-    old marts or the new ones. Views keep working: PostgreSQL binds them
-    to tables, not to names."""
-    retired = f"{schema}__retired"
+def postgres_publish(schema: str, staging: str, work: str, names: list[str]) -> None:
+    """In one transaction, so that a reader sees the old marts or the new
+    ones: the staging schema becomes the working schema (every model, which
+    the next incremental build starts from), and the published schema is
+    made anew with one view per mart over it, and nothing else."""
+    retired = f"{work}__retired"
     with postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(f'drop schema if exists "{schema}" cascade')
         cursor.execute(f'drop schema if exists "{retired}" cascade')
         cursor.execute("select 1 from information_schema.schemata where schema_name = %s",
-                       [schema])
+                       [work])
         if cursor.fetchone():
-            cursor.execute(f'alter schema "{schema}" rename to "{retired}"')
-        cursor.execute(f'alter schema "{staging}" rename to "{schema}"')
+            cursor.execute(f'alter schema "{work}" rename to "{retired}"')
+        cursor.execute(f'alter schema "{staging}" rename to "{work}"')
+        cursor.execute(f'create schema "{schema}"')
+        for name in names:
+            cursor.execute(f'create view "{schema}"."{name}" as select * from "{work}"."{name}"')
         cursor.execute(f'drop schema if exists "{retired}" cascade')
         connection.commit()
 

@@ -15,6 +15,7 @@ import sys
 
 import pytest
 
+from arpu.project import exposure_tables
 from conftest import ROOT, build_env, write_tables
 
 pytestmark = pytest.mark.skipif(
@@ -67,9 +68,15 @@ def test_a_second_build_is_incremental_and_publishes_the_same_marts(published):
     assert built.stdout.startswith("Incremental build: ")
     assert "Incremental build into PostgreSQL schema arpu_test_cli" in built.stderr
     assert months_published() == published
-    # Nothing of the build is left beside the published schema.
-    assert query("select count(*) from information_schema.schemata where schema_name like %s",
-                 [f"{SCHEMA}\\_\\_%"])[0][0] == 0
+    # Beside the published schema, only the working one the next build
+    # starts from: no staging or retired schema is left.
+    assert query("select schema_name from information_schema.schemata "
+                 "where schema_name like %s", [f"{SCHEMA}\\_\\_%"]) == [(f"{SCHEMA}__work",)]
+    # A BI tool lists the marts, one view each, and nothing else (no
+    # staging or intermediate model).
+    listed = query("select table_name, table_type from information_schema.tables "
+                   "where table_schema = %s", [SCHEMA])
+    assert sorted(listed) == sorted((name, "VIEW") for name in exposure_tables(ROOT, "bi_tools"))
 
 
 def test_an_empty_build_does_not_replace_published_marts(published):

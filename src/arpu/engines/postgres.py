@@ -1,6 +1,8 @@
-"""`arpu build --target postgres`: build into schema <schema>__build, then
-swap it in for <schema> in one transaction (warehouse.py), so that a reader
-sees the old marts or the new ones."""
+"""`arpu build --target postgres`: build into schema <schema>__build, then,
+in one transaction (warehouse.py), make it the working schema
+<schema>__work (every model: what the next incremental build starts from)
+and <schema> anew, one view per mart over it, so that a reader sees the
+old marts or the new ones and a BI tool lists only the marts."""
 
 from __future__ import annotations
 
@@ -8,13 +10,14 @@ from pathlib import Path
 
 from arpu import warehouse
 from arpu.build import unchanged_sentences
+from arpu.project import exposure_tables
 from arpu.runner import DbtOutcome, run_dbt, stderr_progress, work_dir
 
 
 class PostgresEngine:
     def __init__(self, project: Path, schema: str, source: str) -> None:
         self.project, self.schema, self.source = project, schema, source
-        self.staging = f"{schema}__build"
+        self.staging, self.work = f"{schema}__build", f"{schema}__work"
         parameters = warehouse.postgres_parameters()
         self.log_folder = work_dir(Path.cwd() / (
             f"postgres-{parameters['host']}-{parameters['port']}-{parameters['dbname']}-{schema}"))
@@ -33,7 +36,7 @@ class PostgresEngine:
         return warehouse.schema_variables(self.project)
 
     def last_build(self) -> str | dict | None:
-        return warehouse.postgres_last_build(self.schema)
+        return warehouse.postgres_last_build(self.work)
 
     def announce(self, reason: str | None) -> str:
         return (f"Full build ({reason}) into {self.where} ..." if reason
@@ -49,7 +52,7 @@ class PostgresEngine:
                              database=None, work=self.log_folder, variables=variables,
                              target="postgres", environment=self.environment)
             incremental = listed.listed
-        warehouse.postgres_prepare(self.schema, self.staging, incremental)
+        warehouse.postgres_prepare(self.work, self.staging, incremental)
 
     def run(self, variables: dict[str, str], reason: str | None) -> DbtOutcome:
         return run_dbt(["build"] + (["--full-refresh"] if reason else []), database=None,
@@ -66,7 +69,8 @@ class PostgresEngine:
         return warehouse.postgres_summary_reader(self.staging)
 
     def publish(self, variables: dict[str, str]) -> str | None:
-        warehouse.postgres_publish(self.schema, self.staging)
+        warehouse.postgres_publish(self.schema, self.staging, self.work,
+                                   list(exposure_tables(self.project, "bi_tools")))
         return None
 
     def finish(self, published: bool) -> None:
