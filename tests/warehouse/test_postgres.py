@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from arpu.project import exposure_tables
+from arpu.project import mart_names
 from conftest import ROOT, build_env, write_tables
 
 pytestmark = pytest.mark.skipif(
@@ -76,7 +76,7 @@ def test_a_second_build_is_incremental_and_publishes_the_same_marts(published):
     # staging or intermediate model).
     listed = query("select table_name, table_type from information_schema.tables "
                    "where table_schema = %s", [SCHEMA])
-    assert sorted(listed) == sorted((name, "VIEW") for name in exposure_tables(ROOT, "bi_tools"))
+    assert sorted(listed) == sorted((name, "VIEW") for name in mart_names(ROOT))
 
 
 def test_an_empty_build_does_not_replace_published_marts(published):

@@ -1,7 +1,7 @@
 """`arpu build --target postgres`: build into schema <schema>__build, then,
 in one transaction (warehouse.py), make it the working schema
 <schema>__work (every model: what the next incremental build starts from)
-and <schema> anew, one view per mart over it, so that a reader sees the
+and <schema> anew, one view per mart of the input over it, so that a reader sees the
 old marts or the new ones and a BI tool lists only the marts."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from arpu import warehouse
 from arpu.build import unchanged_sentences
-from arpu.project import exposure_tables
+from arpu.project import mart_names
 from arpu.runner import DbtOutcome, run_dbt, stderr_progress, work_dir
 
 
@@ -69,8 +69,9 @@ class PostgresEngine:
         return warehouse.postgres_summary_reader(self.staging)
 
     def publish(self, variables: dict[str, str]) -> str | None:
+        # Every mart of this input (stripe_input_summary with Stripe's).
         warehouse.postgres_publish(self.schema, self.staging, self.work,
-                                   list(exposure_tables(self.project, "bi_tools")))
+                                   sorted(mart_names(self.project, self.source)))
         return None
 
     def finish(self, published: bool) -> None:
