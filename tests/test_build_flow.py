@@ -165,7 +165,9 @@ def test_the_builds_semantic_manifest_goes_where_mf_reads_it(tmp_path):
     built.mkdir(parents=True)
     project.mkdir()
     (built / "semantic_manifest.json").write_text('{"semantic_models": []}')
-    assert write_semantic_manifest(built, project) is None
+    # The working file's catalog is the published file's: `arpu`.
+    published, working = tmp_path / "arpu.duckdb", tmp_path / "arpu.duckdb-1a2b.work"
+    assert write_semantic_manifest(built, project, published, working) is None
     assert [p.name for p in (project / "target").iterdir()] == ["semantic_manifest.json"]
     assert (project / "target" / "semantic_manifest.json").read_text() == (
         '{"semantic_models": []}')
@@ -174,6 +176,12 @@ def test_the_builds_semantic_manifest_goes_where_mf_reads_it(tmp_path):
     blocked = tmp_path / "blocked"
     blocked.mkdir()
     (blocked / "target").write_text("")
-    note = write_semantic_manifest(built, blocked)
+    note = write_semantic_manifest(built, blocked, published, working)
     assert note.startswith(f"MetricFlow's {blocked}/target/semantic_manifest.json was not "
                            "updated (")
+    # Catalogs that differ (`my data` published, `my_data` working), or a
+    # name the read-only target cannot attach unquoted: not copied, said so.
+    for name, work in (("my data.duckdb", "my_data.duckdb-1a2b.work"),
+                       ("arpu-prod.duckdb", "arpu-prod.duckdb-1a2b.work")):
+        note = write_semantic_manifest(built, blocked, tmp_path / name, tmp_path / work)
+        assert "is not a plain name or not the working file's" in note

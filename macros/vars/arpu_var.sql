@@ -67,20 +67,19 @@ stripe_pricing_model_key: pricing_model
 
 
 {% macro warn_deprecated_vars() %}
-    {%- if execute -%}
+    {#- Only where the old name is read: set without its prefixed name, in
+        a run of arpu's nodes (a host's own `as_of_date` in a run of its
+        own models is none of arpu's business). -#}
+    {%- if execute and arpu.arpu_nodes_selected() -%}
         {%- set unset = '__arpu_var_unset__' -%}
         {%- for name in arpu.arpu_var_defaults() -%}
-            {%- if var(name, unset) != unset -%}
-                {%- if var('arpu_' ~ name, unset) != unset -%}
-                    {%- set read = "it is ignored, since arpu_" ~ name
-                        ~ " is set too" -%}
-                {%- else -%}
-                    {%- set read = "it is still read in this version" -%}
-                {%- endif -%}
+            {%- if var(name, unset) != unset
+                and var('arpu_' ~ name, unset) == unset -%}
                 {% do exceptions.warn(
                     "arpu: the var '" ~ name ~ "' is deprecated and will be"
                     ~ " removed in the next minor version; set 'arpu_" ~ name
-                    ~ "' instead (" ~ read ~ "; docs/dbt.md, vars).") %}
+                    ~ "' instead (it is still read in this version;"
+                    ~ " docs/dbt.md, vars).") %}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

@@ -77,12 +77,15 @@ def distribution(marts: Marts) -> str:
             showarrow=False, text=f" {label} {money(value)}", font={"color": colour},
             bgcolor="rgba(255,255,255,0.8)",
         )
-    low, high = (math.floor(math.log10(min(marts.account_mrr))),
-                 math.ceil(math.log10(max(marts.account_mrr))))
-    ticks = [step * 10 ** power for power in range(low, high + 1) for step in (1, 2, 5)]
+    # At least 0.6 of a decade shown, so that one of the 1-2-5 ticks (at
+    # most 0.4 apart) labels it even when every account pays the same.
+    pad = max(0.0, 0.6 - (max(logs) - min(logs))) / 2 + size
+    shown = [min(logs) - pad, max(logs) + pad]
+    ticks = [step * 10 ** power for power in range(math.floor(shown[0]), math.ceil(shown[1]) + 1)
+             for step in (1, 2, 5)]
     figure.update_layout(
         xaxis={"title": f"account MRR ({marts.build['reporting_currency']}, log scale)",
-               "tickvals": [math.log10(tick) for tick in ticks],
+               "range": shown, "tickvals": [math.log10(tick) for tick in ticks],
                "ticktext": [f"{tick:,.10g}" for tick in ticks]},
         yaxis={"title": "paying accounts", **count_ticks(counts.values())},
         bargap=0.02, showlegend=False)

@@ -36,32 +36,45 @@ def postgres_marts(schema: str) -> duckdb.DuckDBPyConnection:
     """The tables of the exposure arpu_report in `schema`, copied through
     CSV (PostgreSQL's COPY, DuckDB's typed reader). A table the schema
     lacks is left out: the report names it. WarehouseError: no server."""
+    import psycopg2
+
     tables = exposure_tables(project_dir(), "arpu_report")
     target = duckdb.connect()
     with postgres_connection() as connection, tempfile.TemporaryDirectory(
             prefix="arpu-report-") as scratch:
-        cursor = connection.cursor()
-        cursor.execute(
-            "select table_name, column_name, data_type, numeric_precision, numeric_scale "
-            "from information_schema.columns where table_schema = %s "
-            "and table_name = any(%s) order by table_name, ordinal_position",
-            [schema, list(tables)])
-        columns: dict[str, dict[str, str]] = {}
-        for table, column, data_type, precision, scale in cursor.fetchall():
-            columns.setdefault(table, {})[column] = _duckdb_type(data_type, precision, scale)
-        for table, types in columns.items():
-            path = Path(scratch) / f"{table}.csv"
-            with path.open("w", encoding="utf-8", newline="") as handle:
-                cursor.copy_expert(
-                    f'copy (select * from "{schema}"."{table}") to stdout '
-                    "with (format csv, header true)",
-                    handle)
-            declared = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
-            target.execute(
-                f'create table main."{table}" as select * from read_csv(?, header = true, '
-                f"columns = {{{declared}}}, nullstr = '', allow_quoted_nulls = false)",
-                [str(path)])
+        try:
+            _copy_postgres(connection, schema, tables, target, Path(scratch))
+        except (psycopg2.Error, duckdb.Error) as error:
+            raise WarehouseError(f"Could not read PostgreSQL schema {schema}: "
+                                 f"{str(error).strip().splitlines()[0]}") from None
     return target
+
+
+def _copy_postgres(connection, schema: str, tables, target, scratch: Path) -> None:
+    # One snapshot for every table: a build published meanwhile is not
+    # read half.
+    connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
+    cursor = connection.cursor()
+    cursor.execute(
+        "select table_name, column_name, data_type, numeric_precision, numeric_scale "
+        "from information_schema.columns where table_schema = %s "
+        "and table_name = any(%s) order by table_name, ordinal_position",
+        [schema, list(tables)])
+    columns: dict[str, dict[str, str]] = {}
+    for table, column, data_type, precision, scale in cursor.fetchall():
+        columns.setdefault(table, {})[column] = _duckdb_type(data_type, precision, scale)
+    for table, types in columns.items():
+        path = scratch / f"{table}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            cursor.copy_expert(
+                f'copy (select * from "{schema}"."{table}") to stdout '
+                "with (format csv, header true)",
+                handle)
+        declared = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
+        target.execute(
+            f'create table main."{table}" as select * from read_csv(?, header = true, '
+            f"columns = {{{declared}}}, nullstr = '', allow_quoted_nulls = false)",
+            [str(path)])
 
 
 def spark_marts(schema: str) -> duckdb.DuckDBPyConnection:

@@ -10,6 +10,7 @@ dbt's partial parsing carries over from one build to the next."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -120,7 +121,8 @@ class DuckDBEngine:
         whole_size, replaced = delta or (self.published.stat().st_size, None)
         note = publish(self.published, self.database)
         record_published(self.work, self.storage_version, whole_size, changes)
-        unwritten = write_semantic_manifest(self.log_folder / "target", self.project)
+        unwritten = write_semantic_manifest(self.log_folder / "target", self.project,
+                                            self.database, self.work)
         if unwritten:
             note = f"{note}\n{unwritten}" if note else unwritten
         if replaced is not None:
@@ -148,15 +150,27 @@ class DuckDBEngine:
         return duckdb.connect(str(self.database), read_only=True)
 
 
-def write_semantic_manifest(built_target: Path, project: Path) -> str | None:
+def catalog_name(database: Path) -> str:
+    """DuckDB's name for a file's catalog: the file name, leading dots
+    left out, up to its first dot (as dbt-duckdb names it)."""
+    return database.name.lstrip(".").split(".")[0]
+
+
+def write_semantic_manifest(built_target: Path, project: Path, published: Path,
+                            working: Path) -> str | None:
     """Put the build's semantic_manifest.json where MetricFlow reads it,
     the project's target/, so that `DBT_TARGET=duckdb_readonly mf query`
-    works right after a build (docs/bi.md). It names the catalog of the
-    working file, which DuckDB names after the part of the file name
-    before its first dot, as the published file's. Replaced in one rename:
-    `mf` never reads half of it. Returns a note when the folder cannot be
-    written (an installed copy of the project), which fails nothing."""
+    works right after a build (docs/bi.md). It names the working file's
+    catalog: copied only when that is the published file's, and a plain
+    name (the profile's duckdb_readonly target attaches the file under it,
+    unquoted). Replaced in one rename: `mf` never reads half of it. Returns
+    a note when it is not copied, which fails nothing."""
     target = project / "target" / "semantic_manifest.json"
+    catalog = catalog_name(published)
+    if catalog != catalog_name(working) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", catalog):
+        return (f"MetricFlow's {target} was not updated: the catalog name of {published.name} "
+                f"({catalog}) is not a plain name or not the working file's; run `dbt parse` "
+                "with ARPU_DUCKDB_PATH set to it before `mf query` (docs/bi.md).")
     partial = target.with_name(f".semantic_manifest.{os.getpid()}.json")
     try:
         target.parent.mkdir(exist_ok=True)
