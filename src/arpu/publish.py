@@ -22,6 +22,7 @@ from typing import Iterator
 
 from arpu.build_files import work_path
 from arpu.project import mart_names, published_names, source_schemas
+from arpu.text import first_line
 
 # The table that marks a database as ours (models/marts/audit).
 MARKER_TABLE = "arpu_build_info"
@@ -184,7 +185,7 @@ def seal(built: Path, project: Path, source: str = "contract") -> None:
         finally:
             connection.close()
     except duckdb.Error as error:
-        raise PublishError(f"Could not finish {built}: {_first_line(error)}") from None
+        raise PublishError(f"Could not finish {built}: {first_line(error)}") from None
     _refuse_write_ahead_log(built)
 
 
@@ -262,7 +263,7 @@ def write_published(work: Path, target: Path, project: Path, storage_version: st
         finally:
             connection.close()
     except duckdb.Error as error:
-        raise PublishError(f"Could not write {target}: {_first_line(error)}") from None
+        raise PublishError(f"Could not write {target}: {first_line(error)}") from None
     _refuse_write_ahead_log(target)
 
 
@@ -382,8 +383,3 @@ def _keep_mode_and_owner(built: Path, database: Path) -> None:
         os.chown(built, old.st_uid, old.st_gid)
     except PermissionError:
         pass  # only root may give a file away; the mode is kept all the same
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

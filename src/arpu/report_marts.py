@@ -13,7 +13,7 @@ import duckdb
 
 from arpu.project import exposure_tables, segment_types
 from arpu.runner import project_dir
-from arpu.text import printable
+from arpu.text import first_line, printable
 
 DEFAULT_MIX_SEGMENT_TYPE = "plan_tier"
 # Ten years. A database spanning more is most likely built with a wrong
@@ -120,7 +120,7 @@ def read_marts(
     except duckdb.Error as error:
         raise ReportError(
             f"{printable(database)} cannot be opened as a DuckDB database "
-            f"({printable(_first_line(error))}); "
+            f"({printable(first_line(error))}); "
             "run `arpu build` first, or point --database at the file it published."
         ) from None
     return read_marts_from(connection, str(database), mix_segment_type, months)
@@ -139,15 +139,11 @@ def read_marts_from(connection, where: str,
     except duckdb.Error as error:
         # A column missing from a table: a database of another arpu version.
         raise ReportError(
-            f"{where}: reading the marts failed ({_first_line(error)}); "
+            f"{where}: reading the marts failed ({first_line(error)}); "
             "run `arpu build` again with this version of arpu."
         ) from None
     finally:
         connection.close()
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _check_tables(connection, database: Path | str) -> None:

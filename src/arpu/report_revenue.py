@@ -5,6 +5,7 @@ account MRR, MRR movements and bridge, rate or mix, targets, alerts
 from __future__ import annotations
 
 import math
+from collections import Counter
 from decimal import Decimal
 from html import escape
 
@@ -56,9 +57,7 @@ def distribution(marts: Marts) -> str:
     # 30 bins between the smallest and the largest account (fixed here, not
     # left to plotly, so that the count axis can be given whole-number ticks).
     start, size = min(logs), max((max(logs) - min(logs)) / 30, 0.01)
-    counts: dict[int, int] = {}
-    for value in logs:
-        counts[int((value - start) / size)] = counts.get(int((value - start) / size), 0) + 1
+    counts = Counter(int((value - start) / size) for value in logs)
     figure = go.Figure(go.Histogram(
         x=logs, xbins={"start": start, "end": start + size * (max(counts) + 1), "size": size},
         name="accounts", marker={"color": BLUE, "line": {"color": "white", "width": 1}},
@@ -113,12 +112,12 @@ def _waterfall(marts: Marts) -> str:
         ("FX", row["fx_mrr"], "relative"),
         (f"closing ({month:%Y-%m})", row["closing_mrr"], "absolute"),
     ]
-    bases = _waterfall_bases([value for _, value, _ in steps])
+    levels = _waterfall_levels([value for _, value, _ in steps])
     # Bars from a base (plotly.js's cartesian bundle has no waterfall
     # trace): a total stands on zero, a movement on the level before it.
     figure = go.Figure(go.Bar(
         x=[label for label, _, _ in steps], y=[num(value) for _, value, _ in steps],
-        base=[float(base) for base in bases],
+        base=[float(base) for base in _waterfall_bases(levels)],
         marker={"color": [BLUE if measure == "absolute" else GREEN if value >= 0 else RED
                           for _, value, measure in steps]},
         text=[money(value) if measure == "absolute" else signed_money(value)
@@ -132,9 +131,8 @@ def _waterfall(marts: Marts) -> str:
         shapes=[{"type": "line", "xref": "x", "yref": "y", "x0": index, "x1": index + 1,
                  "y0": float(level), "y1": float(level), "layer": "below",
                  "line": {"color": GRAY, "width": 1}}
-                for index, level in enumerate(_waterfall_levels(
-                    [value for _, value, _ in steps])[:-1])],
-        yaxis_range=_waterfall_range([value for _, value, _ in steps]),
+                for index, level in enumerate(levels[:-1])],
+        yaxis_range=_waterfall_range(levels),
         yaxis_title=f"MRR ({marts.build['reporting_currency']})", yaxis_tickformat=",.0f",
         showlegend=False,
     )
@@ -154,18 +152,16 @@ def _waterfall_levels(values: list) -> list[Decimal]:
     return levels
 
 
-def _waterfall_bases(values: list) -> list[Decimal]:
+def _waterfall_bases(levels: list[Decimal]) -> list[Decimal]:
     """Where each bar starts: zero for the opening and closing totals, the
     level before it for a movement."""
-    levels = _waterfall_levels(values)
-    return [Decimal(0) if index in (0, len(values) - 1) else levels[index - 1]
-            for index in range(len(values))]
+    return [Decimal(0) if index in (0, len(levels) - 1) else levels[index - 1]
+            for index in range(len(levels))]
 
 
-def _waterfall_range(values: list) -> list[float]:
+def _waterfall_range(levels: list[Decimal]) -> list[float]:
     """A y range around the running levels: from zero, movements of a few
     percent of MRR would be slivers."""
-    levels = _waterfall_levels(values)
     low, high = float(min(levels)), float(max(levels))
     margin = max(high - low, abs(high) * 0.02, 1.0)
     return [max(0.0, low - margin) if low >= 0 else low - margin, high + margin * 0.6]
@@ -334,21 +330,27 @@ def _alert_groups(rows: list[dict]) -> str:
                       numeric={1})
 
 
+def _alerts_fold(summary: str, rows: list[dict]) -> str:
+    """Every alert of `rows` in a table, under a fold."""
+    return (f"<details><summary>{summary}</summary>"
+            + html_table(["Month", "Alert", "Where", "Value", "Threshold"],
+                         [_alert_cells(row) for row in rows], numeric={3, 4})
+            + "</details>")
+
+
 def alerts(marts: Marts) -> str:
     month = marts.as_of_month["month"]
     current = [row for row in marts.alerts if row["month"] == month]
     earlier = [row for row in marts.alerts if row["month"] != month]
-    header = ["Month", "Alert", "Where", "Value", "Threshold"]
     # Grouped by type: 26 lines for one month read as noise; each is one
     # click away.
-    body = (_alert_groups(current)
-            + f"<details><summary>The {len(current):,} alerts of {month:%B %Y}</summary>"
-            + html_table(header, [_alert_cells(row) for row in current], numeric={3, 4})
-            + "</details>") if current else empty(f"No alert in {month:%B %Y}.")
+    if current:
+        body = _alert_groups(current) + _alerts_fold(
+            f"The {len(current):,} alerts of {month:%B %Y}", current)
+    else:
+        body = empty(f"No alert in {month:%B %Y}.")
     if earlier:
-        body += (f"<details><summary>{len(earlier):,} alerts of earlier months</summary>"
-                 + html_table(header, [_alert_cells(row) for row in earlier], numeric={3, 4})
-                 + "</details>")
+        body += _alerts_fold(f"{len(earlier):,} alerts of earlier months", earlier)
     caption = (
         "<code>mart_arpu_alerts</code> (" + section_ref(12) + "): <code>arpa_decline</code> "
         "and <code>arpu_decline</code> when the month-over-month change falls below the "

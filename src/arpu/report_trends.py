@@ -129,8 +129,8 @@ def unit_economics(marts: Marts) -> str:
     table = html_table(
         ["Month", "Churn in the month", "LTV", "CAC", "LTV : CAC", "CAC payback",
          "Gross margin"],
-        [[f"{last['month']:%Y-%m}", share(last["logo_churn_rate"]), _money(last["ltv"]),
-          _money(last["cac"]), _ratio(last["ltv_to_cac"]),
+        [[f"{last['month']:%Y-%m}", share(last["logo_churn_rate"]), money(last["ltv"]),
+          money(last["cac"]), _ratio(last["ltv_to_cac"]),
           "-" if last["cac_payback_months"] is None
           else f"{float(last['cac_payback_months']):.1f} months",
           share(last["gross_margin"])]],
@@ -146,10 +146,6 @@ def unit_economics(marts: Marts) -> str:
     )
     return section("unit-economics", "Unit economics", caption,
                    chart(figure, "chart-unit-economics", 420) + table)
-
-
-def _money(value) -> str:
-    return "-" if value is None else money(value)
 
 
 def _ratio(value) -> str:

@@ -110,8 +110,8 @@ class Progress:
             self._say(self.STEPS[name])
         elif name == "FoundStats":
             # "Found 44 models, 100 data tests, ...": the project's own words.
-            self._say(f"  dbt: {printable(event.info.msg)[:1].lower()}"
-                      f"{printable(event.info.msg)[1:]}")
+            found = printable(event.info.msg)
+            self._say(f"  dbt: {found[:1].lower()}{found[1:]}")
         elif name == "LogStartLine":
             self.total = max(self.total, event.data.total)
         elif name == "NodeFinished":

@@ -63,3 +63,10 @@ def money(value) -> str:
 def percent(value) -> str:
     """A fraction as a signed percentage with one place: 0.0512 is +5.1%."""
     return f"{float(value) * 100:+.1f}%"
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line, for a one-line message (its type's name when
+    it says nothing)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

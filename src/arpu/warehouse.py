@@ -23,7 +23,7 @@ import duckdb
 from arpu.contract import Table, load_contract, load_input_tables
 from arpu.project import exposure_tables, project_var, source_schemas
 from arpu.runner import data_dir_environment, project_dir, run_dbt
-from arpu.text import printable, printable_lines
+from arpu.text import first_line, printable, printable_lines
 
 TARGETS = ("postgres", "spark")
 DEFAULT_SCHEMA = "arpu"
@@ -213,7 +213,7 @@ def postgres_connection():
         where = f"{parameters['user']}@{parameters['host']}:{parameters['port']}/{parameters['dbname']}"
         raise WarehouseError(
             f"Cannot connect to PostgreSQL ({where}; set PGHOST, PGPORT, PGUSER, PGPASSWORD, "
-            f"PGDATABASE): {printable(str(error).strip().splitlines()[0])}") from None
+            f"PGDATABASE): {printable(first_line(error))}") from None
     try:
         yield connection
     finally:
@@ -373,6 +373,11 @@ class SparkPaths:
     def live_state(self, schema: str) -> Path:
         """Which of <schema>__a and __b the views of <schema> read."""
         return self.warehouse / f"{schema}.arpu-live"
+
+    def live(self, schema: str) -> str:
+        """That database; empty when no build published <schema>."""
+        state = self.live_state(schema)
+        return state.read_text().strip() if state.is_file() else ""
 
 
 def spark_paths() -> SparkPaths:

@@ -14,6 +14,7 @@ import duckdb
 
 from arpu.project import exposure_tables
 from arpu.runner import project_dir
+from arpu.text import first_line
 from arpu.warehouse import WarehouseError, postgres_connection, spark_paths, spark_summary_reader
 
 # PostgreSQL's column types as DuckDB's; numeric keeps its precision and
@@ -46,7 +47,7 @@ def postgres_marts(schema: str) -> duckdb.DuckDBPyConnection:
             _copy_postgres(connection, schema, tables, target, Path(scratch))
         except (psycopg2.Error, duckdb.Error) as error:
             raise WarehouseError(f"Could not read PostgreSQL schema {schema}: "
-                                 f"{str(error).strip().splitlines()[0]}") from None
+                                 f"{first_line(error)}") from None
     return target
 
 
@@ -81,14 +82,14 @@ def spark_marts(schema: str) -> duckdb.DuckDBPyConnection:
     """The tables of the exposure arpu_report of the Spark build the views
     of `schema` read (ARPU_SPARK_WAREHOUSE). WarehouseError: no build."""
     paths = spark_paths()
-    state = paths.live_state(schema)
-    if not state.is_file():
+    live = paths.live(schema)
+    if not live:
         raise WarehouseError(
             f"No Spark build publishes schema {schema} under {paths.warehouse} "
             "(ARPU_SPARK_WAREHOUSE): run `arpu build --target spark` first.")
     try:
-        return spark_summary_reader(state.read_text().strip(), exposure="arpu_report")
+        return spark_summary_reader(live, exposure="arpu_report")
     except duckdb.Error as error:
         raise WarehouseError(f"Spark database {schema}: a table of the report cannot be read "
-                             f"({str(error).strip().splitlines()[0]}); run `arpu build "
+                             f"({first_line(error)}); run `arpu build "
                              "--target spark` again.") from None

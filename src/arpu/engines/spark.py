@@ -24,7 +24,7 @@ class SparkEngine:
         # Which of the two databases the views read: the state kept beside them.
         self.state = self.paths.live_state(schema)
         self.log_folder = work_dir(self.paths.warehouse / f"spark-{schema}")
-        self.live = self.state.read_text().strip() if self.state.is_file() else ""
+        self.live = self.paths.live(schema)
         self.build_schema = f"{schema}__b" if self.live == f"{schema}__a" else f"{schema}__a"
         self.input_folder = None  # the tables are in the warehouse
         self.where = f"Spark database {schema}"
